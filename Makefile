@@ -1,0 +1,57 @@
+# mstransfer: the two commands a user needs are `make demo` and `make test`.
+# Both install missing Debian packages (make deps), configure and build first.
+#
+#   make deps     install the Debian packages the project needs (idempotent, quiet when present)
+#   make build    configure (CMake, Release, ccache when present) and build build/bin/*
+#   make test     build, then run every test through ctest
+#   make demo     build, then run the three demo experiments on the built-in synthetic cohorts
+#   make bench    build, then run mstransfer_bench
+#   make clean    remove build/
+#
+# Variables: BUILD (build folder, default build), JOBS (parallel jobs, default nproc),
+# BUILD_TYPE (default Release), Torch_DIR (another LibTorch, e.g. a CUDA build).
+
+BUILD      ?= build
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD_TYPE ?= Release
+CMAKE_ARGS ?=
+ifdef Torch_DIR
+CMAKE_ARGS += -DTorch_DIR=$(Torch_DIR)
+endif
+
+DEB_PACKAGES = cmake g++ make pkg-config git ccache \
+  libtorch-dev libinsighttoolkit5-dev libhdf5-dev libeigen3-dev \
+  libboost-program-options-dev libboost-math-dev libtomlplusplus-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libpng-dev \
+  python3-matplotlib python3-numpy
+
+# Only for the side-by-side scripts in bench/ (not needed to build or test).
+BENCH_PACKAGES = python3-torch python3-nibabel python3-scipy python3-h5py
+
+.PHONY: deps deps-bench configure build test demo bench clean
+
+deps:
+	@bash tools/install_deps.sh $(DEB_PACKAGES)
+
+deps-bench: deps
+	@bash tools/install_deps.sh $(BENCH_PACKAGES)
+
+$(BUILD)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) >/dev/null
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@bash tools/demo.sh $(BUILD)
+
+bench: build
+	@$(BUILD)/bin/mstransfer_bench
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,35 @@
+#include "lib/cli/CliCommon.h"
+
+#include <iostream>
+#include <thread>
+
+#include "lib/core/Error.h"
+
+namespace mst::cli {
+
+bool parseArgs(const std::string& command, const std::string& usage, const std::string& summary,
+               po::options_description& options, const std::vector<std::string>& args, po::variables_map& vm,
+               const po::positional_options_description* positional) {
+  options.add_options()("help,h", "print this help and exit");
+  try {
+    auto parser = po::command_line_parser(args).options(options);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), vm);
+    if (vm.count("help")) {
+      std::cout << "Usage: mstransfer " << command << " " << usage << "\n\n" << summary << "\n\n" << options << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string("mstransfer ") + command + ": " + e.what() + " (see 'mstransfer " + command +
+                     " --help')");
+  }
+  return true;
+}
+
+int defaultThreads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 1;
+}
+
+}  // namespace mst::cli

@@ -1,0 +1,13 @@
+// The subcommands of `mstransfer`. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mst::cli {
+
+using Args = std::vector<std::string>;
+
+int runManifest(const Args& args);  // manifest check|scan
+
+}  // namespace mst::cli

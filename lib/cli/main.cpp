@@ -1,0 +1,67 @@
+// mstransfer: one binary, git-style subcommands.
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "lib/cli/Commands.h"
+#include "lib/core/Error.h"
+#include "lib/core/Version.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  std::function<int(const mst::cli::Args&)> run;
+};
+
+const std::vector<Command>& commands() {
+  using namespace mst::cli;
+  static const std::vector<Command> kCommands = {
+      {"manifest", "check a data manifest, or build one from a known layout (check | scan)", runManifest},
+  };
+  return kCommands;
+}
+
+void printHelp() {
+  std::cout << "mstransfer " << mst::version() << ": transfer learning for 3D U-Net MS lesion segmentation\n\n"
+            << "Usage: mstransfer COMMAND [options]    (mstransfer COMMAND --help for its options)\n\nCommands:\n";
+  for (const auto& c : commands()) {
+    std::string n = c.name;
+    n.resize(12, ' ');
+    std::cout << "  " << n << c.summary << "\n";
+  }
+  std::cout << "\nExit codes: 0 success, 1 internal or runtime error, 2 bad input (file, row or field named).\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    printHelp();
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "mstransfer " << mst::version() << "\n" << mst::libraryVersions() << "\n";
+    return 0;
+  }
+  for (const auto& c : commands()) {
+    if (args[0] != c.name) continue;
+    try {
+      return c.run(mst::cli::Args(args.begin() + 1, args.end()));
+    } catch (const mst::InputError& e) {
+      for (const auto& p : e.problems()) std::cerr << "error: " << p << "\n";
+      if (e.problems().size() > 1) std::cerr << e.problems().size() << " problems found; nothing was changed.\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "error: unknown command '" << args[0] << "' (see 'mstransfer --help')\n";
+  return 2;
+}
