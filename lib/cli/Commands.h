@@ -9,5 +9,7 @@ namespace mst::cli {
 using Args = std::vector<std::string>;
 
 int runManifest(const Args& args);  // manifest check|scan
+int runEvaluate(const Args& args);  // lesion-wise metrics of one pair or a test set
+int runStats(const Args& args);     // stats paired
 
 }  // namespace mst::cli

@@ -1,0 +1,67 @@
+#include "lib/eval/Evaluation.h"
+
+#include <memory>
+
+#include "lib/core/Csv.h"
+#include "lib/core/Error.h"
+#include "lib/core/Fs.h"
+#include "lib/core/Progress.h"
+#include "lib/io/Nifti.h"
+
+namespace mst::eval {
+
+std::string maskFileName(const std::string& id) { return id + "_mask.nii.gz"; }
+std::string probFileName(const std::string& id) { return id + "_prob.nii.gz"; }
+
+std::vector<PredictionPair> findPredictions(const io::Manifest& m, const std::filesystem::path& dir) {
+  ProblemList p;
+  if (!m.hasLabel) p.add(m.file.string() + ":1: no 'label' column: nothing to evaluate against");
+  if (!std::filesystem::is_directory(dir)) p.add("'" + dir.string() + "': prediction folder not found");
+  p.throwIfAny();
+  std::vector<PredictionPair> out;
+  for (const auto& r : m.rows) {
+    PredictionPair pp{r.subject, r.session, dir / maskFileName(r.id()), r.label};
+    if (!std::filesystem::exists(pp.pred)) {
+      auto alt = dir / (r.id() + ".nii.gz");
+      if (std::filesystem::exists(alt)) pp.pred = alt;
+      else p.add(m.file.string() + ":" + std::to_string(r.line) + ": no prediction for study '" + r.id() + "': expected '" +
+                 pp.pred.string() + "'");
+    }
+    out.push_back(pp);
+  }
+  p.throwIfAny();
+  return out;
+}
+
+std::vector<StudyResult> evaluateSet(const std::vector<PredictionPair>& pairs, const metrics::LesionOptions& o,
+                                     bool progress) {
+  std::unique_ptr<Progress> bar;
+  if (progress && pairs.size() > 3) bar = std::make_unique<Progress>("evaluate", pairs.size());
+  std::vector<StudyResult> out;
+  for (const auto& pp : pairs) {
+    MaskVolume p = io::readMask(pp.pred), t = io::readMask(pp.truth);
+    if (!p.geom.sameGrid(t.geom))
+      throw InputError("'" + pp.pred.string() + "': grid " + p.geom.describe() + " differs from the label '" +
+                       pp.truth.string() + "' grid " + t.geom.describe());
+    out.push_back({pp.subject, pp.session, metrics::evaluate(p, t, o)});
+    if (bar) bar->update(static_cast<int64_t>(out.size()));
+  }
+  if (bar) bar->finish();
+  return out;
+}
+
+void writePerStudyCsv(const std::filesystem::path& out, const std::vector<StudyResult>& rows, bool withSession) {
+  std::vector<std::string> header = {"subject"};
+  if (withSession) header.push_back("session");
+  for (const auto& c : metrics::metricColumns()) header.push_back(c);
+  std::string text = csvLine(header);
+  for (const auto& r : rows) {
+    std::vector<std::string> cells = {r.subject};
+    if (withSession) cells.push_back(r.session);
+    for (const auto& c : metrics::metricCells(r.m)) cells.push_back(c);
+    text += csvLine(cells);
+  }
+  writeTextAtomic(out, text);
+}
+
+}  // namespace mst::eval

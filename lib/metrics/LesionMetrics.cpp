@@ -1,0 +1,206 @@
+#include "lib/metrics/LesionMetrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "lib/core/Error.h"
+#include "lib/metrics/Components.h"
+
+namespace mst::metrics {
+
+void LesionOptions::setCriterion(const std::string& text, const std::string& field) {
+  if (text == "any") {
+    criterion = Criterion::kAny;
+  } else if (text == "anima") {
+    criterion = Criterion::kAnima;
+  } else if (text.rfind("iou:", 0) == 0) {
+    criterion = Criterion::kIou;
+    char* end = nullptr;
+    const std::string num = text.substr(4);
+    iouThreshold = std::strtod(num.c_str(), &end);
+    if (num.empty() || *end || !(iouThreshold > 0 && iouThreshold <= 1))
+      throw InputError(field + ": expected iou:T with 0 < T <= 1, got '" + text + "'");
+  } else {
+    throw InputError(field + ": expected one of any, anima, iou:T, got '" + text + "'");
+  }
+}
+
+std::string LesionOptions::criterionName() const {
+  switch (criterion) {
+    case Criterion::kAny: return "any";
+    case Criterion::kAnima: return "anima";
+    case Criterion::kIou: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "iou:%g", iouThreshold);
+      return buf;
+    }
+  }
+  return "?";
+}
+
+void LesionOptions::validate(const std::string& where) const {
+  ProblemList p;
+  if (connectivity != 6 && connectivity != 18 && connectivity != 26)
+    p.add(where + "connectivity: expected 6, 18 or 26, got " + std::to_string(connectivity));
+  for (auto [name, v] : {std::pair<const char*, double>{"alpha", alpha}, {"beta", beta}, {"gamma", gamma}})
+    if (!(v >= 0 && v <= 1)) p.add(where + name + ": expected a value in [0, 1], got " + std::to_string(v));
+  if (minSizeMm3 < 0) p.add(where + "min_size_mm3: expected >= 0, got " + std::to_string(minSizeMm3));
+  if (minSizeVoxels < 0) p.add(where + "min_size_voxels: expected >= 0, got " + std::to_string(minSizeVoxels));
+  p.throwIfAny();
+}
+
+int64_t minVoxels(const LesionOptions& o, double voxelVolumeMm3) {
+  int64_t fromMm3 = 0;
+  if (o.minSizeMm3 > 0) fromMm3 = static_cast<int64_t>(std::ceil(o.minSizeMm3 / voxelVolumeMm3 - 1e-9));
+  return std::max(fromMm3, o.minSizeVoxels);
+}
+
+namespace {
+
+// Overlap counts between components of A and B: overlap[(a, b)] = voxels in both.
+using PairCounts = std::map<std::pair<int32_t, int32_t>, int64_t>;
+
+PairCounts overlaps(const Components& a, const Components& b) {
+  PairCounts pc;
+  for (size_t i = 0; i < a.labels.size(); ++i)
+    if (a.labels[i] && b.labels[i]) ++pc[{a.labels[i], b.labels[i]}];
+  return pc;
+}
+
+// For each component of `self`, whether it is "detected" by `other` under the criterion.
+// byPair maps (self label, other label) -> overlap voxels.
+std::vector<bool> detected(const Components& self, const Components& other,
+                           const std::vector<std::vector<std::pair<int32_t, int64_t>>>& partners,
+                           const std::vector<int64_t>& otherOutside, const LesionOptions& o) {
+  std::vector<bool> found(self.voxels.size(), false);
+  for (int32_t l = 1; l <= self.count(); ++l) {
+    const auto& ps = partners[l];
+    if (ps.empty()) continue;
+    switch (o.criterion) {
+      case Criterion::kAny:
+        found[l] = true;
+        break;
+      case Criterion::kIou:
+        for (const auto& [p, inter] : ps) {
+          const double uni = static_cast<double>(self.voxels[l] + other.voxels[p] - inter);
+          if (inter / uni >= o.iouThreshold - 1e-12) found[l] = true;
+        }
+        break;
+      case Criterion::kAnima: {
+        int64_t covered = 0;
+        for (const auto& pr : ps) covered += pr.second;
+        if (!(static_cast<double>(covered) / self.voxels[l] > o.alpha)) break;
+        auto sorted = ps;
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+        int64_t acc = 0;
+        bool ok = true;
+        for (const auto& [p, inter] : sorted) {
+          const double outside = static_cast<double>(otherOutside[p]) / other.voxels[p];
+          if (outside > o.beta) ok = false;
+          acc += inter;
+          if (acc >= o.gamma * covered - 1e-9) break;
+        }
+        found[l] = ok;
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+StudyMetrics evaluate(const MaskVolume& pred, const MaskVolume& truth, const LesionOptions& o) {
+  if (pred.geom.size != truth.geom.size)
+    throw InputError("prediction size " + pred.geom.describe() + " differs from truth size " + truth.geom.describe());
+  const double vv = truth.geom.voxelVolumeMm3();
+  const int64_t minVox = minVoxels(o, vv);
+  Components t = labelComponents(truth, o.connectivity);
+  Components p = labelComponents(pred, o.connectivity);
+  removeSmall(t, minVox);
+  removeSmall(p, minVox);
+
+  StudyMetrics m;
+  m.nTruth = t.count();
+  m.nPred = p.count();
+  PairCounts pc = overlaps(t, p);
+  std::vector<std::vector<std::pair<int32_t, int64_t>>> tPartners(t.voxels.size()), pPartners(p.voxels.size());
+  std::vector<int64_t> tInside(t.voxels.size(), 0), pInside(p.voxels.size(), 0);
+  for (const auto& [key, n] : pc) {
+    tPartners[key.first].emplace_back(key.second, n);
+    pPartners[key.second].emplace_back(key.first, n);
+    tInside[key.first] += n;
+    pInside[key.second] += n;
+  }
+  // Voxels of each component outside every component of the other mask.
+  std::vector<int64_t> tOutside(t.voxels.size()), pOutside(p.voxels.size());
+  for (size_t l = 0; l < t.voxels.size(); ++l) tOutside[l] = t.voxels[l] - tInside[l];
+  for (size_t l = 0; l < p.voxels.size(); ++l) pOutside[l] = p.voxels[l] - pInside[l];
+
+  auto tFound = detected(t, p, tPartners, pOutside, o);
+  auto pTrue = detected(p, t, pPartners, tOutside, o);
+  for (int32_t l = 1; l <= t.count(); ++l) {
+    m.tpTruth += tFound[l];
+    m.truthVolumeMm3 += t.voxels[l] * vv;
+  }
+  for (int32_t l = 1; l <= p.count(); ++l) {
+    m.tpPred += pTrue[l];
+    m.predVolumeMm3 += p.voxels[l] * vv;
+    if (!pTrue[l]) m.fpVolumeMm3 += p.voxels[l] * vv;
+  }
+  m.fpLesions = m.nPred - m.tpPred;
+  if (m.nTruth > 0) m.sensitivity = static_cast<double>(m.tpTruth) / m.nTruth;
+  if (m.nPred > 0) m.ppv = static_cast<double>(m.tpPred) / m.nPred;
+  if (m.sensitivity && m.ppv) {
+    const double s = *m.sensitivity + *m.ppv;
+    m.f1 = s > 0 ? 2 * *m.sensitivity * *m.ppv / s : 0.0;
+  }
+  // Voxel Dice on the masks as given (before the minimum lesion size).
+  int64_t a = 0, b = 0, ab = 0;
+  for (size_t i = 0; i < pred.data.size(); ++i) {
+    const bool x = pred.data[i] != 0, y = truth.data[i] != 0;
+    a += x;
+    b += y;
+    ab += x && y;
+  }
+  if (a + b > 0) m.dice = 2.0 * ab / static_cast<double>(a + b);
+  return m;
+}
+
+std::vector<std::string> metricColumns() {
+  return {"n_truth", "n_pred", "tp_truth", "tp_pred", "sensitivity", "ppv", "f1", "dice",
+          "truth_volume_mm3", "pred_volume_mm3", "fp_lesions", "fp_volume_mm3"};
+}
+
+namespace {
+std::string num(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+std::string opt(const std::optional<double>& v, const char* undefined) { return v ? num(*v) : undefined; }
+}  // namespace
+
+std::vector<std::string> metricCells(const StudyMetrics& m) {
+  return {std::to_string(m.nTruth), std::to_string(m.nPred), std::to_string(m.tpTruth), std::to_string(m.tpPred),
+          opt(m.sensitivity, ""), opt(m.ppv, ""), opt(m.f1, ""), opt(m.dice, ""),
+          num(m.truthVolumeMm3), num(m.predVolumeMm3), std::to_string(m.fpLesions), num(m.fpVolumeMm3)};
+}
+
+std::string toJson(const StudyMetrics& m) {
+  const auto cols = metricColumns();
+  std::vector<std::string> cells = {std::to_string(m.nTruth), std::to_string(m.nPred), std::to_string(m.tpTruth),
+                                    std::to_string(m.tpPred), opt(m.sensitivity, "null"), opt(m.ppv, "null"),
+                                    opt(m.f1, "null"), opt(m.dice, "null"), num(m.truthVolumeMm3),
+                                    num(m.predVolumeMm3), std::to_string(m.fpLesions), num(m.fpVolumeMm3)};
+  std::string s = "{";
+  for (size_t i = 0; i < cols.size(); ++i) s += (i ? ", \"" : "\"") + cols[i] + "\": " + cells[i];
+  return s + "}";
+}
+
+}  // namespace mst::metrics
