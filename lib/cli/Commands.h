@@ -11,5 +11,6 @@ using Args = std::vector<std::string>;
 int runManifest(const Args& args);  // manifest check|scan
 int runEvaluate(const Args& args);  // lesion-wise metrics of one pair or a test set
 int runStats(const Args& args);     // stats paired
+int runSynth(const Args& args);     // synthetic cohorts
 
 }  // namespace mst::cli

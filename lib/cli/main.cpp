@@ -22,6 +22,7 @@ const std::vector<Command>& commands() {
   using namespace mst::cli;
   static const std::vector<Command> kCommands = {
       {"manifest", "check a data manifest, or build one from a known layout (check | scan)", runManifest},
+      {"synth", "generate the built-in synthetic cohorts (brain phantoms with lesions)", runSynth},
       {"evaluate", "lesion-wise sensitivity, PPV, F1 and Dice of predictions against truth", runEvaluate},
       {"stats", "paired statistics between two arms' per-study results (paired)", runStats},
   };

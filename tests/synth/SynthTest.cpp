@@ -1,0 +1,213 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+
+#include "lib/core/Error.h"
+#include "lib/io/Manifest.h"
+#include "lib/synth/Synth.h"
+#include "tests/support/TestSupport.h"
+
+using namespace mst;
+namespace fs = std::filesystem;
+
+namespace {
+// A coarse grid with the demo field of view keeps the tests fast.
+synth::CohortOptions small(const std::string& cohort, int count = 3, uint64_t seed = 5) {
+  synth::CohortOptions o;
+  o.cohort = cohort;
+  o.count = count;
+  o.seed = seed;
+  o.shape = {48, 58, 48};
+  o.spacingMm = 3.33;
+  return o;
+}
+std::string bytes(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+double meanAt(const FloatVolume& v, const MaskVolume& m) {
+  double s = 0;
+  int64_t n = 0;
+  for (size_t i = 0; i < v.data.size(); ++i)
+    if (m.data[i]) {
+      s += v.data[i];
+      ++n;
+    }
+  return n ? s / n : 0.0;
+}
+int64_t count(const MaskVolume& m) {
+  int64_t n = 0;
+  for (auto x : m.data) n += x;
+  return n;
+}
+}  // namespace
+
+TEST(SynthCohort, SameSeedGivesByteIdenticalFilesWhateverTheThreadCount) {
+  test::TempDir a, b;
+  auto o = small("ms_longitudinal", 3);
+  o.threads = 1;
+  synth::generateCohort(o, a.path(), false);
+  o.threads = 2;
+  synth::generateCohort(o, b.path(), false);
+  int compared = 0;
+  for (const auto& e : fs::directory_iterator(a / "ms_longitudinal")) {
+    if (e.path().filename() == "cohort.json") continue;  // holds the git commit
+    EXPECT_EQ(bytes(e.path()), bytes(b / "ms_longitudinal" / e.path().filename())) << e.path();
+    ++compared;
+  }
+  EXPECT_EQ(compared, 3 * 5 + 2);  // per study: 2 channels, label, mask, transform; + manifest, lesions.csv
+  auto other = small("ms_longitudinal", 1, 6);
+  EXPECT_NE(synth::makeStudy(other, 0).channels[1].second.data, synth::makeStudy(small("ms_longitudinal"), 0).channels[1].second.data);
+}
+
+TEST(SynthCohort, EveryCohortWritesAManifestThatPassesTheCheck) {
+  test::TempDir d;
+  for (const auto& c : synth::cohortInfo()) {
+    auto manifest = synth::generateCohort(small(c.name, 2), d.path(), false);
+    io::Manifest m = io::readManifest(manifest);
+    EXPECT_EQ(m.channels, c.channels) << c.name;
+    auto rep = io::checkManifest(m);
+    EXPECT_TRUE(rep.ok()) << c.name << ": " << (rep.problems.empty() ? "" : rep.problems[0]);
+    EXPECT_EQ(m.rows.size(), 2u);
+  }
+}
+
+TEST(SynthCohort, LabelsAreBinaryAndInsideTheBrainMask) {
+  for (const auto& c : synth::cohortInfo()) {
+    for (int i = 0; i < 3; ++i) {
+      synth::Study st = synth::makeStudy(small(c.name), i);
+      for (size_t v = 0; v < st.label.data.size(); ++v) {
+        ASSERT_LE(st.label.data[v], 1) << c.name;
+        if (st.label.data[v]) ASSERT_EQ(st.brainmask.data[v], 1) << c.name << " study " << i;
+      }
+      for (const auto& ch : st.channels)
+        EXPECT_TRUE(ch.second.geom.sameGrid(st.label.geom)) << c.name;
+    }
+  }
+}
+
+TEST(SynthCohort, NewLesionsAreAbsentOnThePriorVisitAndPresentOnTheLater) {
+  auto o = small("ms_longitudinal", 12);
+  o.longitudinalMode = "register";  // prior resampled into register, so voxels correspond
+  int withNew = 0;
+  for (int i = 0; i < o.count; ++i) {
+    synth::Study st = synth::makeStudy(o, i);
+    if (count(st.label) < 3) continue;
+    ++withNew;
+    const auto& prior = st.channels[0].second;
+    const auto& later = st.channels[1].second;
+    // Normal-appearing reference: the brain outside the label.
+    MaskVolume rest = st.brainmask;
+    for (size_t v = 0; v < rest.data.size(); ++v) rest.data[v] &= !st.label.data[v];
+    const double priorRatio = meanAt(prior, st.label) / meanAt(prior, rest);
+    const double laterRatio = meanAt(later, st.label) / meanAt(later, rest);
+    EXPECT_GT(laterRatio, priorRatio + 0.15) << st.subject;
+    EXPECT_LT(priorRatio, 1.25) << st.subject << ": new-lesion voxels hyperintense on the prior visit";
+  }
+  EXPECT_GE(withNew, 5);
+}
+
+TEST(SynthCohort, EnhancingLesionsAreBrighterAfterContrast) {
+  int checked = 0;
+  for (const char* c : {"ms_enhancement", "source_enhancement"}) {
+    for (int i = 0; i < 6; ++i) {
+      synth::Study st = synth::makeStudy(small(c), i);
+      if (count(st.label) < 2) continue;
+      const auto& pre = st.channels[0].second;
+      const auto& post = st.channels[1].second;
+      MaskVolume rest = st.brainmask;
+      for (size_t v = 0; v < rest.data.size(); ++v) rest.data[v] &= !st.label.data[v];
+      // Post/pre ratio: above 1 at enhancing lesions (partial volume on this coarse test grid
+      // dilutes small ones), about 1 in the rest of the brain.
+      const double atLesion = meanAt(post, st.label) / meanAt(pre, st.label);
+      const double elsewhere = meanAt(post, rest) / meanAt(pre, rest);
+      EXPECT_GT(atLesion, 1.1) << c << " " << st.subject;
+      EXPECT_GT(atLesion, elsewhere + 0.08) << c << " " << st.subject;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 6);
+}
+
+TEST(SynthCohort, LesionCountsAndSizesStayWithinTheConfiguredRanges) {
+  const auto& R = synth::ranges();
+  bool sawNone = false, sawMany = false;
+  for (int i = 0; i < 25; ++i) {
+    auto st = synth::makeStudy(small("ms_flair", 25), i);
+    EXPECT_LE(static_cast<int>(st.lesions.size()), R.msLesionsMax);
+    sawNone = sawNone || st.lesions.size() <= 2;
+    sawMany = sawMany || st.lesions.size() >= 15;
+    for (const auto& l : st.lesions) {
+      EXPECT_GE(l.diameterMm, R.msDiameterMin);
+      EXPECT_LE(l.diameterMm, R.msDiameterMax);
+    }
+  }
+  EXPECT_TRUE(sawNone && sawMany) << "lesion load should vary widely between studies";
+  bool sawNoNew = false;
+  for (int i = 0; i < 16; ++i) {
+    auto st = synth::makeStudy(small("ms_longitudinal", 16), i);
+    int n = 0;
+    for (const auto& l : st.lesions) n += l.isNew;
+    EXPECT_LE(n, R.newLesionsMax);
+    sawNoNew = sawNoNew || n == 0;
+  }
+  EXPECT_TRUE(sawNoNew) << "some longitudinal studies should have no new lesion";
+  for (int i = 0; i < 8; ++i) {
+    auto st = synth::makeStudy(small("ms_enhancement", 8), i);
+    int n = 0;
+    for (const auto& l : st.lesions) n += l.labelled;
+    EXPECT_LE(n, R.enhancingMax);
+    auto mets = synth::makeStudy(small("source_enhancement", 8), i);
+    EXPECT_GE(static_cast<int>(mets.lesions.size()), R.metastasesMin);
+    EXPECT_LE(static_cast<int>(mets.lesions.size()), R.metastasesMax);
+    for (const auto& l : mets.lesions) {
+      EXPECT_GE(l.diameterMm, R.metDiameterMin);
+      EXPECT_LE(l.diameterMm, R.metDiameterMax);
+    }
+    auto src = synth::makeStudy(small("source_flair", 8), i);
+    EXPECT_GE(static_cast<int>(src.lesions.size()), R.sourcePathologiesMin);
+    EXPECT_LE(static_cast<int>(src.lesions.size()), R.sourcePathologiesMax);
+  }
+}
+
+TEST(SynthCohort, SourceLesionsAreLargerThanMsLesions) {
+  // The source pathology shares FLAIR appearance with MS lesions but not their size.
+  double ms = 0, src = 0;
+  int nms = 0, nsrc = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto a = synth::makeStudy(small("ms_flair", 8), i);
+    auto b = synth::makeStudy(small("source_flair", 8), i);
+    for (const auto& l : a.lesions) ms += l.diameterMm, ++nms;
+    int64_t v = count(b.label);
+    src += static_cast<double>(v) / b.lesions.size();
+    ++nsrc;
+  }
+  EXPECT_GT(src / nsrc * 3.33 * 3.33 * 3.33, 8 * (3.14159 / 6) * std::pow(ms / nms, 3));
+}
+
+TEST(SynthCli, RejectsBadOptionsNamingThem) {
+  test::TempDir d;
+  auto r = test::runCli("synth --cohort nope --out '" + d.path().string() + "'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--cohort: unknown cohort 'nope', expected one of: ms_flair"), std::string::npos) << r.err;
+  r = test::runCli("synth --cohort ms_flair --shape 10,20 --out '" + d.path().string() + "'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--shape: expected X,Y,Z"), std::string::npos) << r.err;
+}
+
+TEST(SynthCli, WritesCohortAndPreviewPng) {
+  test::TempDir d;
+  auto r = test::runCli("synth --cohort source_flair --count 2 --shape 40,48,40 --spacing 4 --out '" + d.path().string() +
+                        "' --preview '" + (d / "prev").string() + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(d / "source_flair" / "manifest.csv"));
+  const std::string png = bytes(d / "prev" / "source_flair.png");
+  ASSERT_GT(png.size(), 100u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  // A second run with the same options is a no-op (cached cohort).
+  r = test::runCli("synth --cohort source_flair --count 2 --shape 40,48,40 --spacing 4 --out '" + d.path().string() + "'");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.err.find("up to date"), std::string::npos) << r.err;
+}
