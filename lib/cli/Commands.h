@@ -12,5 +12,6 @@ int runManifest(const Args& args);  // manifest check|scan
 int runEvaluate(const Args& args);  // lesion-wise metrics of one pair or a test set
 int runStats(const Args& args);     // stats paired
 int runSynth(const Args& args);     // synthetic cohorts
+int runPreprocess(const Args& args);  // build/update the HDF5 cache
 
 }  // namespace mst::cli

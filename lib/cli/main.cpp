@@ -23,6 +23,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"manifest", "check a data manifest, or build one from a known layout (check | scan)", runManifest},
       {"synth", "generate the built-in synthetic cohorts (brain phantoms with lesions)", runSynth},
+      {"preprocess", "build or update the HDF5 cache of preprocessed studies", runPreprocess},
       {"evaluate", "lesion-wise sensitivity, PPV, F1 and Dice of predictions against truth", runEvaluate},
       {"stats", "paired statistics between two arms' per-study results (paired)", runStats},
   };

@@ -19,6 +19,7 @@
 #include "lib/core/Error.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Log.h"
+#include "lib/io/ItkBridge.h"
 
 namespace mst::io {
 
@@ -29,42 +30,6 @@ namespace {
 void registerFactories() {
   static std::once_flag once;
   std::call_once(once, [] { itk::NiftiImageIOFactory::RegisterOneFactory(); });
-}
-
-template <class ImageT>
-Geometry geometryOf(const ImageT* img) {
-  Geometry g;
-  const auto region = img->GetLargestPossibleRegion();
-  for (int d = 0; d < 3; ++d) {
-    g.size[d] = static_cast<int64_t>(region.GetSize()[d]);
-    g.spacing[d] = img->GetSpacing()[d];
-    g.origin[d] = img->GetOrigin()[d];
-  }
-  const auto& dir = img->GetDirection();
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) g.direction[3 * r + c] = dir(r, c);
-  return g;
-}
-
-template <class ImageT>
-void applyGeometry(ImageT* img, const Geometry& g) {
-  typename ImageT::RegionType region;
-  typename ImageT::SizeType size;
-  typename ImageT::SpacingType spacing;
-  typename ImageT::PointType origin;
-  typename ImageT::DirectionType dir;
-  for (int d = 0; d < 3; ++d) {
-    size[d] = static_cast<itk::SizeValueType>(g.size[d]);
-    spacing[d] = g.spacing[d];
-    origin[d] = g.origin[d];
-  }
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) dir(r, c) = g.direction[3 * r + c];
-  region.SetSize(size);
-  img->SetRegions(region);
-  img->SetSpacing(spacing);
-  img->SetOrigin(origin);
-  img->SetDirection(dir);
 }
 
 void requireExists(const std::filesystem::path& path) {
@@ -101,12 +66,7 @@ Volume<PixelT> readAs(const std::filesystem::path& path) {
   } catch (const itk::ExceptionObject& e) {
     throw InputError("'" + path.string() + "': cannot read image: " + describe(e));
   }
-  const ImageT* img = reader->GetOutput();
-  Volume<PixelT> v;
-  v.geom = geometryOf(img);
-  const PixelT* buf = img->GetBufferPointer();
-  v.data.assign(buf, buf + v.geom.numVoxels());
-  return v;
+  return fromItk<PixelT>(reader->GetOutput());
 }
 
 template <class PixelT>
@@ -114,10 +74,7 @@ void writeAs(const std::filesystem::path& path, const Volume<PixelT>& v) {
   if (static_cast<int64_t>(v.data.size()) != v.geom.numVoxels())
     throw Error("writeImage('" + path.string() + "'): data size does not match geometry " + v.geom.describe());
   using ImageT = itk::Image<PixelT, 3>;
-  auto img = ImageT::New();
-  applyGeometry(img.GetPointer(), v.geom);
-  img->Allocate();
-  std::copy(v.data.begin(), v.data.end(), img->GetBufferPointer());
+  auto img = toItk(v);
   registerFactories();
   AtomicOutput out(path);
   auto writer = itk::ImageFileWriter<ImageT>::New();

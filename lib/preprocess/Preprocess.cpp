@@ -1,0 +1,293 @@
+#include "lib/preprocess/Preprocess.h"
+
+#include <itkAffineTransform.h>
+#include <itkBSplineControlPointImageFilter.h>
+#include <itkBSplineInterpolateImageFunction.h>
+#include <itkIdentityTransform.h>
+#include <itkLinearInterpolateImageFunction.h>
+#include <itkMultiThreaderBase.h>
+#include <itkN4BiasFieldCorrectionImageFilter.h>
+#include <itkNearestNeighborInterpolateImageFunction.h>
+#include <itkResampleImageFilter.h>
+#include <itkShrinkImageFilter.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "lib/core/Error.h"
+#include "lib/io/ItkBridge.h"
+#include "lib/io/Nifti.h"
+#include "lib/io/Transform.h"
+#include "lib/preprocess/Resample.h"
+
+namespace mst::preprocess {
+
+void setThreads(int threads) { itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(std::max(1, threads)); }
+
+void PreprocessConfig::validate(const std::string& where) const {
+  ProblemList p;
+  if (channels.empty()) p.add(where + "channels: expected at least one input channel");
+  for (int a = 0; a < 3; ++a)
+    if (targetSpacingMm[a] < 0 || targetSpacingMm[a] > 10)
+      p.add(where + "target_spacing: expected values in [0, 10] mm (0 keeps the axis), got " +
+            std::to_string(targetSpacingMm[a]));
+  if (interpolation != "linear" && interpolation != "bspline")
+    p.add(where + "interpolation: expected 'linear' or 'bspline', got '" + interpolation + "'");
+  if (normalization != "zscore" && normalization != "none")
+    p.add(where + "normalization: expected 'zscore' or 'none', got '" + normalization + "'");
+  if (!(clipLow >= 0 && clipLow < clipHigh && clipHigh <= 100))
+    p.add(where + "clip_percentiles: expected 0 <= low < high <= 100, got [" + std::to_string(clipLow) + ", " +
+          std::to_string(clipHigh) + "]");
+  if (cropMarginVoxels < 0) p.add(where + "crop_margin: expected >= 0 voxels, got " + std::to_string(cropMarginVoxels));
+  if (storage != "float32" && storage != "float16")
+    p.add(where + "storage: expected 'float32' or 'float16', got '" + storage + "'");
+  for (int a = 0; a < 3; ++a)
+    if (chunk[a] < 8 || chunk[a] > 256) p.add(where + "chunk: expected 8..256 voxels per axis, got " + std::to_string(chunk[a]));
+  p.throwIfAny();
+}
+
+std::string PreprocessConfig::canonical() const {
+  std::ostringstream os;
+  os << "channels=";
+  for (const auto& c : channels) os << c << ",";
+  os << ";spacing=" << targetSpacingMm[0] << "," << targetSpacingMm[1] << "," << targetSpacingMm[2]
+     << ";interp=" << interpolation << ";reorient=" << reorient << ";crop=" << crop << ";margin=" << cropMarginVoxels
+     << ";norm=" << normalization << ";clip=" << clipLow << "," << clipHigh << ";n4=" << n4 << ";storage=" << storage
+     << ";chunk=" << chunk[0] << "," << chunk[1] << "," << chunk[2] << ";pipeline=1";
+  return os.str();
+}
+
+namespace {
+
+using FloatImage = itk::Image<float, 3>;
+using MaskImage = itk::Image<uint8_t, 3>;
+
+// Resamples `src` onto `target`; the transform maps target points into src (ITK convention).
+template <class PixelT>
+Volume<PixelT> resampleItk(const Volume<PixelT>& src, const Geometry& target, const io::AffineTransform* t,
+                           const std::string& interp) {
+  using ImageT = itk::Image<PixelT, 3>;
+  auto in = io::toItk(src);
+  auto filter = itk::ResampleImageFilter<ImageT, ImageT>::New();
+  filter->SetInput(in);
+  auto ref = ImageT::New();
+  io::applyGeometry(ref.GetPointer(), target);
+  filter->SetOutputParametersFromImage(ref);
+  filter->SetDefaultPixelValue(0);
+  if (t) {
+    auto tr = itk::AffineTransform<double, 3>::New();
+    itk::AffineTransform<double, 3>::MatrixType m;
+    itk::AffineTransform<double, 3>::OutputVectorType o;
+    for (int r = 0; r < 3; ++r) {
+      for (int c = 0; c < 3; ++c) m(r, c) = t->matrix[3 * r + c];
+      o[r] = t->offset[r];
+    }
+    tr->SetMatrix(m);
+    tr->SetOffset(o);
+    filter->SetTransform(tr);
+  }
+  if (interp == "nearest") {
+    filter->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<ImageT, double>::New());
+  } else if (interp == "bspline") {
+    auto b = itk::BSplineInterpolateImageFunction<ImageT, double, double>::New();
+    b->SetSplineOrder(3);
+    filter->SetInterpolator(b);
+  } else {
+    filter->SetInterpolator(itk::LinearInterpolateImageFunction<ImageT, double>::New());
+  }
+  filter->Update();
+  return io::fromItk<PixelT>(filter->GetOutput());
+}
+
+FloatVolume n4Correct(const FloatVolume& img, const MaskVolume& mask) {
+  // N4 on a 2x-shrunk copy, then the fitted field is applied at full resolution.
+  auto in = io::toItk(img);
+  auto mk = io::toItk(mask);
+  auto shrinkI = itk::ShrinkImageFilter<FloatImage, FloatImage>::New();
+  auto shrinkM = itk::ShrinkImageFilter<MaskImage, MaskImage>::New();
+  shrinkI->SetInput(in);
+  shrinkM->SetInput(mk);
+  shrinkI->SetShrinkFactors(2);
+  shrinkM->SetShrinkFactors(2);
+  auto n4 = itk::N4BiasFieldCorrectionImageFilter<FloatImage, MaskImage, FloatImage>::New();
+  n4->SetInput(shrinkI->GetOutput());
+  n4->SetMaskImage(shrinkM->GetOutput());
+  n4->SetMaskLabel(1);
+  itk::N4BiasFieldCorrectionImageFilter<FloatImage, MaskImage, FloatImage>::VariableSizeArrayType iters(3);
+  iters.Fill(30);
+  n4->SetMaximumNumberOfIterations(iters);
+  n4->SetNumberOfFittingLevels(3);
+  n4->Update();
+  // Evaluate the fitted log bias field (B-spline lattice) on the full-resolution grid.
+  using N4 = itk::N4BiasFieldCorrectionImageFilter<FloatImage, MaskImage, FloatImage>;
+  using BSpliner = itk::BSplineControlPointImageFilter<N4::BiasFieldControlPointLatticeType, N4::ScalarImageType>;
+  auto bspliner = BSpliner::New();
+  bspliner->SetInput(n4->GetLogBiasFieldControlPointLattice());
+  bspliner->SetSplineOrder(n4->GetSplineOrder());
+  bspliner->SetSize(in->GetLargestPossibleRegion().GetSize());
+  bspliner->SetOrigin(in->GetOrigin());
+  bspliner->SetDirection(in->GetDirection());
+  bspliner->SetSpacing(in->GetSpacing());
+  bspliner->Update();
+  const auto* field = bspliner->GetOutput()->GetBufferPointer();
+  FloatVolume out = img;
+  for (size_t i = 0; i < out.data.size(); ++i) out.data[i] = static_cast<float>(out.data[i] / std::exp(field[i][0]));
+  return out;
+}
+
+Geometry resampledGeometry(const Geometry& g, const Vec3& target) {
+  Geometry out = g;
+  for (int a = 0; a < 3; ++a) {
+    if (target[a] <= 0) continue;
+    const double extent = g.size[a] * g.spacing[a];
+    out.size[a] = std::max<int64_t>(1, std::llround(extent / target[a]));
+    out.spacing[a] = target[a];
+  }
+  // Keep the outer edge of the field of view: first voxel centre moves by (new - old) / 2 spacing.
+  const Vec3 shiftIdx{(out.spacing[0] - g.spacing[0]) / (2 * g.spacing[0]),
+                      (out.spacing[1] - g.spacing[1]) / (2 * g.spacing[1]),
+                      (out.spacing[2] - g.spacing[2]) / (2 * g.spacing[2])};
+  out.origin = g.indexToPhysical(shiftIdx[0], shiftIdx[1], shiftIdx[2]);
+  return out;
+}
+
+template <class T>
+Volume<T> cropVolume(const Volume<T>& v, const std::array<int64_t, 3>& start, const Size3& size) {
+  Geometry g = v.geom;
+  g.size = size;
+  g.origin = v.geom.indexToPhysical(static_cast<double>(start[0]), static_cast<double>(start[1]),
+                                    static_cast<double>(start[2]));
+  Volume<T> out(g);
+  for (int64_t k = 0; k < size[2]; ++k)
+    for (int64_t j = 0; j < size[1]; ++j)
+      for (int64_t i = 0; i < size[0]; ++i) out.at(i, j, k) = v.at(i + start[0], j + start[1], k + start[2]);
+  return out;
+}
+
+}  // namespace
+
+Study preprocessStudy(const io::StudyRow& row, const PreprocessConfig& cfg) {
+  Study st;
+  st.subject = row.subject;
+  st.session = row.session;
+  // 1. Channels onto the reference grid.
+  std::vector<FloatVolume> chans;
+  for (const auto& name : cfg.channels) {
+    const auto* p = row.channel(name);
+    if (!p) throw InputError("study '" + row.id() + "': no channel '" + name + "' in the manifest");
+    chans.push_back(io::readImage(*p));
+  }
+  Geometry reference = row.reference.empty() ? chans.front().geom : io::readImageInfo(row.reference).geom;
+  const std::string imgInterp = cfg.interpolation;
+  for (size_t c = 0; c < chans.size(); ++c) {
+    auto it = row.transforms.find(cfg.channels[c]);
+    if (it != row.transforms.end()) {
+      const io::AffineTransform t = io::readTransform(it->second);
+      chans[c] = resampleItk(chans[c], reference, &t, imgInterp);
+    } else if (!chans[c].geom.sameGrid(reference)) {
+      chans[c] = resampleItk(chans[c], reference, nullptr, imgInterp);
+    }
+  }
+  auto maskOnReference = [&](const std::filesystem::path& p) {
+    MaskVolume m = io::readMask(p);
+    if (!m.geom.sameGrid(reference)) m = resampleItk(m, reference, nullptr, "nearest");
+    return m;
+  };
+  MaskVolume label, brain;
+  if (!row.label.empty()) label = maskOnReference(row.label);
+  if (!row.brainmask.empty()) {
+    brain = maskOnReference(row.brainmask);
+  } else {
+    brain = MaskVolume(reference, 0);
+    for (const auto& c : chans)
+      for (size_t i = 0; i < c.data.size(); ++i) brain.data[i] |= c.data[i] != 0.0f;
+  }
+  // 2. N4.
+  if (cfg.n4)
+    for (auto& c : chans) c = n4Correct(c, brain);
+  // 3. Canonical orientation.
+  if (cfg.reorient) {
+    for (auto& c : chans) c = reorientCanonical(c);
+    if (!label.data.empty()) label = reorientCanonical(label);
+    brain = reorientCanonical(brain);
+  }
+  // 4. Target spacing.
+  const Geometry target = resampledGeometry(brain.geom, cfg.targetSpacingMm);
+  if (!target.sameGrid(brain.geom)) {
+    for (auto& c : chans) c = resampleItk(c, target, nullptr, imgInterp);
+    if (!label.data.empty()) label = resampleItk(label, target, nullptr, "nearest");
+    brain = resampleItk(brain, target, nullptr, "nearest");
+  }
+  st.mapping.reference = reference;
+  st.mapping.resampled = brain.geom;
+  // 5. Crop to the brain bounding box plus margin.
+  std::array<int64_t, 3> lo{0, 0, 0};
+  Size3 size = brain.geom.size;
+  if (cfg.crop) {
+    std::array<int64_t, 3> mn{brain.nx(), brain.ny(), brain.nz()}, mx{-1, -1, -1};
+    for (int64_t k = 0; k < brain.nz(); ++k)
+      for (int64_t j = 0; j < brain.ny(); ++j)
+        for (int64_t i = 0; i < brain.nx(); ++i)
+          if (brain.at(i, j, k)) {
+            const int64_t idx[3] = {i, j, k};
+            for (int a = 0; a < 3; ++a) {
+              mn[a] = std::min(mn[a], idx[a]);
+              mx[a] = std::max(mx[a], idx[a]);
+            }
+          }
+    if (mx[0] < 0) throw InputError("study '" + row.id() + "': brain mask (or image) is empty, nothing to crop to");
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = std::max<int64_t>(0, mn[a] - cfg.cropMarginVoxels);
+      const int64_t hi = std::min<int64_t>(brain.geom.size[a] - 1, mx[a] + cfg.cropMarginVoxels);
+      size[a] = hi - lo[a] + 1;
+    }
+    for (auto& c : chans) c = cropVolume(c, lo, size);
+    if (!label.data.empty()) label = cropVolume(label, lo, size);
+    brain = cropVolume(brain, lo, size);
+  }
+  st.mapping.cropStart = lo;
+  st.mapping.final = brain.geom;
+  // 6. Normalisation inside the brain mask.
+  for (auto& c : chans) {
+    double mean = 0, sd = 1;
+    if (cfg.normalization == "zscore") {
+      std::vector<float> in;
+      for (size_t i = 0; i < c.data.size(); ++i)
+        if (brain.data[i]) in.push_back(c.data[i]);
+      if (in.empty()) throw InputError("study '" + row.id() + "': brain mask is empty");
+      auto pct = [&](double q) {
+        std::vector<float> tmp = in;
+        const size_t k = std::min(tmp.size() - 1, static_cast<size_t>(q / 100.0 * (tmp.size() - 1) + 0.5));
+        std::nth_element(tmp.begin(), tmp.begin() + k, tmp.end());
+        return tmp[k];
+      };
+      const float lo2 = pct(cfg.clipLow), hi2 = pct(cfg.clipHigh);
+      double s = 0, s2 = 0;
+      for (float& x : in) {
+        x = std::clamp(x, lo2, hi2);
+        s += x;
+        s2 += static_cast<double>(x) * x;
+      }
+      mean = s / in.size();
+      sd = std::sqrt(std::max(1e-12, s2 / in.size() - mean * mean));
+      for (size_t i = 0; i < c.data.size(); ++i)
+        c.data[i] = brain.data[i] ? static_cast<float>((std::clamp(c.data[i], lo2, hi2) - mean) / sd) : 0.0f;
+    }
+    st.normalization.push_back({mean, sd});
+  }
+  st.channels = std::move(chans);
+  st.label = std::move(label);
+  st.brainmask = std::move(brain);
+  return st;
+}
+
+FloatVolume toReference(const FloatVolume& onFinal, const GridMapping& m, bool linear) {
+  return resampleOnto(onFinal, m.reference, linear, 0.0f);
+}
+
+MaskVolume toReference(const MaskVolume& onFinal, const GridMapping& m) {
+  return resampleOnto<uint8_t>(onFinal, m.reference, false, 0);
+}
+
+}  // namespace mst::preprocess

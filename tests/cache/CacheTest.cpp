@@ -1,0 +1,303 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "lib/cache/Cache.h"
+#include "lib/cache/Sampler.h"
+#include "lib/core/Error.h"
+#include "lib/io/Manifest.h"
+#include "lib/io/Nifti.h"
+#include "lib/preprocess/Preprocess.h"
+#include "lib/synth/Synth.h"
+#include "tests/support/TestSupport.h"
+
+using namespace mst;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CohortFixture {
+  test::TempDir dir{"mst-cache"};
+  fs::path manifest;
+  explicit CohortFixture(const std::string& cohort = "ms_flair", int count = 4) {
+    synth::CohortOptions o;
+    o.cohort = cohort;
+    o.count = count;
+    o.seed = 3;
+    o.shape = {48, 58, 48};
+    o.spacingMm = 3.33;
+    manifest = synth::generateCohort(o, dir.path(), false);
+  }
+  preprocess::PreprocessConfig config(const std::vector<std::string>& ch = {"flair"}) const {
+    preprocess::PreprocessConfig c;
+    c.channels = ch;
+    c.chunk = {16, 16, 16};
+    return c;
+  }
+};
+
+cache::BuildReport build(const CohortFixture& f, const preprocess::PreprocessConfig& c, const fs::path& file) {
+  cache::BuildOptions o;
+  o.progress = false;
+  o.threads = 2;
+  return cache::buildCache(io::readManifest(f.manifest), c, file, o);
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+}  // namespace
+
+TEST(CacheBuild, SecondBuildIsAHitAndChangedSettingsRebuildEverything) {
+  CohortFixture f;
+  const fs::path file = f.dir / "c.h5";
+  auto r1 = build(f, f.config(), file);
+  EXPECT_EQ(r1.built, 4);
+  EXPECT_FALSE(r1.upToDate);
+  auto r2 = build(f, f.config(), file);
+  EXPECT_TRUE(r2.upToDate);
+  EXPECT_EQ(r2.built, 0);
+  auto c = f.config();
+  c.clipHigh = 99.0;
+  auto r3 = build(f, c, file);
+  EXPECT_EQ(r3.built, 4);
+  EXPECT_EQ(r3.reused, 0);
+}
+
+TEST(CacheBuild, ChangedInputRebuildsOnlyThatStudy) {
+  CohortFixture f;
+  const fs::path file = f.dir / "c.h5";
+  build(f, f.config(), file);
+  auto m = io::readManifest(f.manifest);
+  // Rewrite one study's image with different content.
+  FloatVolume img = io::readImage(*m.rows[2].channel("flair"));
+  for (auto& v : img.data) v *= 1.5f;
+  io::writeImage(*m.rows[2].channel("flair"), img);
+  auto r = build(f, f.config(), file);
+  EXPECT_EQ(r.built, 1);
+  EXPECT_EQ(r.reused, 3);
+  cache::CacheReader reader(file);
+  EXPECT_EQ(reader.studies().size(), 4u);
+}
+
+TEST(CacheBuild, InterruptedBuildLeavesNoUsableLookingFile) {
+  CohortFixture f;
+  const fs::path file = f.dir / "c.h5";
+  // A study whose image is corrupt: structure passes, preprocessing fails half-way through the build.
+  auto m = io::readManifest(f.manifest);
+  test::writeFile(*m.rows[3].channel("flair"), "not a nifti");
+  cache::BuildOptions o;
+  o.progress = false;
+  EXPECT_THROW(cache::buildCache(io::readManifest(f.manifest), f.config(), file, o), InputError);
+  EXPECT_FALSE(fs::exists(file));
+  for (const auto& e : fs::directory_iterator(f.dir.path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+}
+
+TEST(CacheBuild, FailedRebuildKeepsThePreviousCacheIntact) {
+  CohortFixture f;
+  const fs::path file = f.dir / "c.h5";
+  build(f, f.config(), file);
+  const std::string before = slurp(file);
+  auto m = io::readManifest(f.manifest);
+  test::writeFile(*m.rows[1].channel("flair"), "broken");
+  cache::BuildOptions o;
+  o.progress = false;
+  EXPECT_THROW(cache::buildCache(io::readManifest(f.manifest), f.config(), file, o), InputError);
+  EXPECT_EQ(slurp(file), before);
+  EXPECT_EQ(cache::validateCacheFile(file), "");
+}
+
+TEST(CacheBuild, CorruptAndTruncatedFilesAreDetectedAndRebuilt) {
+  CohortFixture f;
+  const fs::path file = f.dir / "c.h5";
+  build(f, f.config(), file);
+  const std::string good = slurp(file);
+  test::writeFile(file, good.substr(0, good.size() / 2));
+  EXPECT_NE(cache::validateCacheFile(file), "");
+  EXPECT_THROW(cache::CacheReader r(file), Error);
+  auto r = build(f, f.config(), file);
+  EXPECT_TRUE(r.rebuiltCorrupt);
+  EXPECT_EQ(r.built, 4);
+  EXPECT_EQ(cache::validateCacheFile(file), "");
+  test::writeFile(file, "garbage");
+  EXPECT_NE(cache::validateCacheFile(file).find("not an HDF5 file"), std::string::npos);
+}
+
+TEST(CacheReader, RegionReadsMatchWholeArraysIncludingPaddingAndSeveralThreads) {
+  CohortFixture f;
+  const fs::path file = f.dir / "c.h5";
+  build(f, f.config(), file);
+  cache::CacheReader reader(file, 1 << 20);  // small chunk cache: forces evictions
+  const auto img = reader.readImage(1)[0];
+  const auto lab = reader.readLabel(1);
+  auto check = [&](std::array<int64_t, 3> start, Size3 size) {
+    std::vector<float> buf(static_cast<size_t>(size[0] * size[1] * size[2]));
+    std::vector<uint8_t> lb(buf.size());
+    reader.readRegion(1, start, size, buf.data(), lb.data(), nullptr);
+    for (int64_t k = 0; k < size[2]; ++k)
+      for (int64_t j = 0; j < size[1]; ++j)
+        for (int64_t i = 0; i < size[0]; ++i) {
+          const int64_t x = start[0] + i, y = start[1] + j, z = start[2] + k;
+          const size_t o = static_cast<size_t>((k * size[1] + j) * size[0] + i);
+          const float expect = img.inside(x, y, z) ? img.at(x, y, z) : 0.0f;
+          ASSERT_EQ(buf[o], expect) << x << "," << y << "," << z;
+          ASSERT_EQ(lb[o], lab.inside(x, y, z) ? lab.at(x, y, z) : 0);
+        }
+  };
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 3; ++t)
+    ts.emplace_back([&, t] {
+      check({-5 + t, 3, -2}, {20, 17, 23});
+      check({10, 20 + t, 7}, {16, 16, 16});
+      check({30, 40, 30 + t}, {24, 24, 24});
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_GT(reader.stats().chunkReads, 0);
+}
+
+TEST(CacheReader, Float16StorageRoundTripsWithinHalfPrecision) {
+  CohortFixture f("ms_flair", 2);
+  auto c32 = f.config(), c16 = f.config();
+  c16.storage = "float16";
+  build(f, c32, f.dir / "a.h5");
+  build(f, c16, f.dir / "b.h5");
+  cache::CacheReader a(f.dir / "a.h5"), b(f.dir / "b.h5");
+  auto x = a.readImage(0)[0], y = b.readImage(0)[0];
+  for (size_t i = 0; i < x.data.size(); ++i) ASSERT_NEAR(x.data[i], y.data[i], 2e-3 * (1 + std::abs(x.data[i])));
+  EXPECT_LT(fs::file_size(f.dir / "b.h5"), fs::file_size(f.dir / "a.h5"));
+  EXPECT_EQ(cache::halfToFloat(cache::floatToHalf(1.0f)), 1.0f);
+  EXPECT_EQ(cache::halfToFloat(cache::floatToHalf(-2.5f)), -2.5f);
+  EXPECT_EQ(cache::floatToHalf(65504.0f), 0x7bff);  // largest half
+}
+
+TEST(PatchSampler, LesionCentredFractionIsWithinToleranceOverManyDraws) {
+  CohortFixture f("source_flair", 4);  // every study has lesions
+  const fs::path file = f.dir / "c.h5";
+  build(f, f.config(), file);
+  auto reader = std::make_shared<cache::CacheReader>(file);
+  cache::SamplerConfig sc;
+  sc.patch = {16, 16, 16};
+  sc.batchSize = 4;
+  sc.threads = 2;
+  sc.augment.enabled = false;
+  cache::PatchSampler s(reader, {0, 1, 2, 3}, sc);
+  int centred = 0, total = 0;
+  double lesionVoxels = 0;
+  for (int i = 0; i < 500; ++i) {
+    auto b = s.next();
+    centred += b.lesionCentred;
+    total += b.n;
+    for (float v : b.label) lesionVoxels += v;
+  }
+  // Binomial(2000, 1/3): sd ~ 0.0105; 4 sd tolerance.
+  EXPECT_NEAR(static_cast<double>(centred) / total, 1.0 / 3.0, 0.042);
+  EXPECT_GT(lesionVoxels, 0);
+}
+
+TEST(PatchSampler, SequenceIsDeterministicWithPrefetchAndResumesExactly) {
+  CohortFixture f("ms_flair", 3);
+  const fs::path file = f.dir / "c.h5";
+  build(f, f.config(), file);
+  auto reader = std::make_shared<cache::CacheReader>(file);
+  cache::SamplerConfig sc;
+  sc.patch = {16, 16, 16};
+  sc.seed = 99;
+  sc.augment.rotateProb = 0.5;
+  sc.augment.scaleProb = 0.5;
+  sc.threads = 2;
+  cache::PatchSampler a(reader, {0, 1, 2}, sc);
+  sc.threads = 0;
+  cache::PatchSampler b(reader, {0, 1, 2}, sc);
+  std::vector<std::vector<float>> seq;
+  for (int i = 0; i < 12; ++i) {
+    auto x = a.next(), y = b.next();
+    ASSERT_EQ(x.image, y.image) << i;
+    ASSERT_EQ(x.label, y.label) << i;
+    seq.push_back(x.image);
+  }
+  b.seek(5);
+  EXPECT_EQ(b.next().image, seq[5]);
+  a.seek(10);
+  EXPECT_EQ(a.next().image, seq[10]);
+}
+
+TEST(Preprocess, LabelMappedBackToTheOriginalGridEqualsTheOriginal) {
+  test::TempDir d;
+  // An oblique-free but flipped and shifted grid (RAS-stored NIfTI), cropped on the way in.
+  Geometry g;
+  g.size = {40, 44, 36};
+  g.spacing = {1.0, 1.2, 1.5};
+  g.origin = {30, 20, -10};
+  g.direction = {-1, 0, 0, 0, -1, 0, 0, 0, 1};
+  FloatVolume img(g, 0.0f);
+  MaskVolume brain(g, 0), lab(g, 0);
+  for (int64_t k = 6; k < 30; ++k)
+    for (int64_t j = 5; j < 38; ++j)
+      for (int64_t i = 4; i < 33; ++i) {
+        brain.at(i, j, k) = 1;
+        img.at(i, j, k) = 100.0f + static_cast<float>((i * 7 + j * 3 + k) % 50);
+      }
+  for (int64_t i = 10; i < 14; ++i) lab.at(i, 20, 15) = lab.at(i, 21, 15) = 1;
+  lab.at(30, 8, 7) = 1;
+  io::writeImage(d / "img.nii.gz", img);
+  io::writeMask(d / "lab.nii.gz", lab);
+  io::writeMask(d / "brain.nii.gz", brain);
+  test::writeFile(d / "m.csv", "subject,flair,label,brainmask\ns1,img.nii.gz,lab.nii.gz,brain.nii.gz\n");
+  auto m = io::readManifest(d / "m.csv");
+  preprocess::PreprocessConfig c;
+  c.channels = {"flair"};
+  auto st = preprocess::preprocessStudy(m.rows[0], c);
+  // Canonical orientation: identity direction; cropped to the brain box + 4.
+  EXPECT_NEAR(st.mapping.final.direction[0], 1.0, 1e-9);
+  EXPECT_EQ(st.mapping.final.size[0], 29 + 8);
+  MaskVolume back = preprocess::toReference(st.label, st.mapping);
+  ASSERT_TRUE(back.geom.sameGrid(g));
+  EXPECT_EQ(back.data, lab.data);
+  // Z-scored inside the brain: mean ~0, sd ~1; zero outside.
+  double s = 0, s2 = 0;
+  int64_t n = 0;
+  for (size_t i = 0; i < st.channels[0].data.size(); ++i)
+    if (st.brainmask.data[i]) {
+      s += st.channels[0].data[i];
+      s2 += st.channels[0].data[i] * st.channels[0].data[i];
+      ++n;
+    }
+  EXPECT_NEAR(s / n, 0.0, 1e-3);
+  EXPECT_NEAR(s2 / n, 1.0, 0.05);
+}
+
+TEST(Preprocess, TransformBringsAMisalignedVisitIntoRegister) {
+  CohortFixture f("ms_longitudinal", 2);
+  auto m = io::readManifest(f.manifest);
+  preprocess::PreprocessConfig c;
+  c.channels = {"flair_prior", "flair"};
+  auto corr = [](const preprocess::Study& st) {
+    const auto& a = st.channels[0].data;
+    const auto& b = st.channels[1].data;
+    double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+    int64_t n = 0;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (st.brainmask.data[i]) {
+        sa += a[i];
+        sb += b[i];
+        sab += a[i] * b[i];
+        saa += a[i] * a[i];
+        sbb += b[i] * b[i];
+        ++n;
+      }
+    const double cov = sab / n - sa / n * sb / n;
+    return cov / std::sqrt((saa / n - sa * sa / n / n) * (sbb / n - sb * sb / n / n));
+  };
+  for (auto& row : m.rows) {
+    const double registered = corr(preprocess::preprocessStudy(row, c));
+    auto noTransform = row;
+    noTransform.transforms.clear();
+    const double raw = corr(preprocess::preprocessStudy(noTransform, c));
+    EXPECT_GT(registered, 0.75) << row.id();
+    EXPECT_GT(registered, raw) << row.id();
+  }
+}
