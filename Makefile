@@ -22,7 +22,7 @@ endif
 DEB_PACKAGES = cmake g++ make pkg-config git ccache \
   libtorch-dev libinsighttoolkit5-dev libhdf5-dev libeigen3-dev \
   libboost-program-options-dev libboost-math-dev libtomlplusplus-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libpng-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libdeflate-dev nlohmann-json3-dev \
   python3-matplotlib python3-numpy
 
 # Only for the side-by-side scripts in bench/ (not needed to build or test).

@@ -3,7 +3,7 @@
 #include <hdf5.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <atomic>
@@ -617,9 +617,14 @@ std::shared_ptr<const std::vector<uint8_t>> CacheReader::chunk(int study, int wh
   std::vector<uint8_t> inflated;
   const uint8_t* src = raw.data();
   if (!(filterMask & 2u)) {
+    // libdeflate inflates the zlib stream HDF5's deflate filter wrote, about 2-3x faster than zlib.
+    thread_local std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> dec(
+        libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
     inflated.resize(d.chunkBytes);
-    uLongf len = static_cast<uLongf>(d.chunkBytes);
-    if (uncompress(inflated.data(), &len, raw.data(), static_cast<uLong>(raw.size())) != Z_OK || len != d.chunkBytes)
+    size_t len = 0;
+    if (libdeflate_zlib_decompress(dec.get(), raw.data(), raw.size(), inflated.data(), d.chunkBytes, &len) !=
+            LIBDEFLATE_SUCCESS ||
+        len != d.chunkBytes)
       throw Error("cache '" + file_.string() + "': corrupt compressed chunk");
     src = inflated.data();
   }
