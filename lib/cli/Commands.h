@@ -13,5 +13,7 @@ int runEvaluate(const Args& args);  // lesion-wise metrics of one pair or a test
 int runStats(const Args& args);     // stats paired
 int runSynth(const Args& args);     // synthetic cohorts
 int runPreprocess(const Args& args);  // build/update the HDF5 cache
+int runTrain(const Args& args);       // train a U-Net from a manifest
+int runPredict(const Args& args);     // sliding-window prediction to NIfTI
 
 }  // namespace mst::cli

@@ -24,6 +24,8 @@ const std::vector<Command>& commands() {
       {"manifest", "check a data manifest, or build one from a known layout (check | scan)", runManifest},
       {"synth", "generate the built-in synthetic cohorts (brain phantoms with lesions)", runSynth},
       {"preprocess", "build or update the HDF5 cache of preprocessed studies", runPreprocess},
+      {"train", "train a 3D U-Net (from scratch or from a source model) on a manifest", runTrain},
+      {"predict", "predict lesion probability maps and masks with a checkpoint", runPredict},
       {"evaluate", "lesion-wise sensitivity, PPV, F1 and Dice of predictions against truth", runEvaluate},
       {"stats", "paired statistics between two arms' per-study results (paired)", runStats},
   };

@@ -11,6 +11,8 @@
 #include <itkResampleImageFilter.h>
 #include <itkShrinkImageFilter.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -56,6 +58,45 @@ std::string PreprocessConfig::canonical() const {
      << ";norm=" << normalization << ";clip=" << clipLow << "," << clipHigh << ";n4=" << n4 << ";storage=" << storage
      << ";chunk=" << chunk[0] << "," << chunk[1] << "," << chunk[2] << ";pipeline=1";
   return os.str();
+}
+
+std::string PreprocessConfig::toJson() const {
+  nlohmann::json j = {{"channels", channels},
+                      {"target_spacing", {targetSpacingMm[0], targetSpacingMm[1], targetSpacingMm[2]}},
+                      {"interpolation", interpolation},
+                      {"reorient", reorient},
+                      {"crop", crop},
+                      {"crop_margin", cropMarginVoxels},
+                      {"normalization", normalization},
+                      {"clip_percentiles", {clipLow, clipHigh}},
+                      {"n4", n4},
+                      {"storage", storage},
+                      {"chunk", {chunk[0], chunk[1], chunk[2]}}};
+  return j.dump();
+}
+
+PreprocessConfig PreprocessConfig::fromJson(const std::string& text) {
+  PreprocessConfig c;
+  try {
+    auto j = nlohmann::json::parse(text);
+    c.channels = j.at("channels").get<std::vector<std::string>>();
+    auto ts = j.at("target_spacing");
+    c.targetSpacingMm = {ts[0], ts[1], ts[2]};
+    c.interpolation = j.at("interpolation");
+    c.reorient = j.at("reorient");
+    c.crop = j.at("crop");
+    c.cropMarginVoxels = j.at("crop_margin");
+    c.normalization = j.at("normalization");
+    c.clipLow = j.at("clip_percentiles")[0];
+    c.clipHigh = j.at("clip_percentiles")[1];
+    c.n4 = j.at("n4");
+    c.storage = j.at("storage");
+    auto ch = j.at("chunk");
+    c.chunk = {ch[0], ch[1], ch[2]};
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("preprocessing settings: ") + e.what());
+  }
+  return c;
 }
 
 namespace {

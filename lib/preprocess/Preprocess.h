@@ -46,6 +46,8 @@ struct PreprocessConfig {
   void validate(const std::string& where) const;
   // Canonical text of every setting that changes the output (hashed into the cache key).
   std::string canonical() const;
+  std::string toJson() const;
+  static PreprocessConfig fromJson(const std::string& json);  // throws Error on malformed text
 };
 
 // Everything needed to map a prediction back onto the original grid.

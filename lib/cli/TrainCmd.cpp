@@ -1,0 +1,176 @@
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <iostream>
+#include <sstream>
+
+#include "lib/cache/Cache.h"
+#include "lib/cli/CliCommon.h"
+#include "lib/cli/Commands.h"
+#include "lib/core/Error.h"
+#include "lib/core/Log.h"
+#include "lib/core/Random.h"
+#include "lib/experiment/Sections.h"
+#include "lib/experiment/TomlFile.h"
+#include "lib/infer/Predictor.h"
+#include "lib/io/Manifest.h"
+#include "lib/train/Trainer.h"
+#include "lib/train/Threads.h"
+
+namespace mst::cli {
+
+namespace {
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string x;
+  while (std::getline(ss, x, ','))
+    if (!x.empty()) out.push_back(x);
+  return out;
+}
+const toml::table* table(const experiment::TomlDocument& d, const char* name) {
+  auto* n = d.root->get(name);
+  return n ? n->as_table() : nullptr;
+}
+}  // namespace
+
+int runTrain(const Args& args) {
+  po::options_description opts("Options");
+  std::string manifest, cacheFile, out, config, init, source, freeze, device, valIds;
+  int threads = 1;
+  int64_t iterations = 0;
+  double valFraction = 0.2, lr = 0;
+  uint64_t seed = 1;
+  opts.add_options()("manifest", po::value(&manifest)->required(), "manifest of the training studies (labels required)")(
+      "cache", po::value(&cacheFile), "HDF5 cache (default: OUT/cache.h5); built or updated first")(
+      "out", po::value(&out)->required(), "output folder: checkpoints, train_log.jsonl")(
+      "config", po::value(&config), "experiment TOML: [data] channels, [preprocess], [model], [train], [infer]")(
+      "val-fraction", po::value(&valFraction)->default_value(0.2), "held-out share of the studies for validation")(
+      "val-ids", po::value(&valIds), "comma-separated validation study ids (overrides --val-fraction)")(
+      "iterations", po::value(&iterations), "override [train] iterations")(
+      "lr", po::value(&lr), "override [train] lr")(
+      "init", po::value(&init), "scratch or source (override [train] init)")(
+      "source", po::value(&source), "source checkpoint for --init source")(
+      "freeze", po::value(&freeze), "comma-separated parts to freeze: encoder, decoder, head, all_but_head, or a prefix")(
+      "seed", po::value(&seed)->default_value(1), "seed (split, sampler, initialisation)")(
+      "device", po::value(&device)->default_value("cpu"), "cpu or cuda")(
+      "threads", po::value(&threads)->default_value(defaultThreads()), "intra-op threads (LibTorch, ITK)");
+  po::variables_map vm;
+  if (!parseArgs("train", "--manifest M --out DIR [--config EXP.toml] [options]",
+                 "Trains a 3D U-Net on the studies of a manifest (preprocessed into the HDF5 cache first).\n"
+                 "Resumes an interrupted run in the same folder; a finished run is not repeated.",
+                 opts, args, vm))
+    return 0;
+  train::setThreads(threads);
+  io::Manifest m = io::readManifest(manifest);
+  ProblemList problems;
+  std::vector<std::string> channels = m.channels;
+  preprocess::PreprocessConfig pc;
+  model::UNetOptions mo;
+  train::TrainConfig tc;
+  infer::InferConfig ic;
+  if (!config.empty()) {
+    auto doc = experiment::loadToml(config);
+    experiment::Section data(table(doc, "data"), config, "data", &problems);
+    channels = data.strings("channels", channels);
+    experiment::Section pre(table(doc, "preprocess"), config, "preprocess", &problems);
+    pc = experiment::readPreprocess(pre, channels);
+    pre.finish();
+    experiment::Section ms(table(doc, "model"), config, "model", &problems);
+    mo = experiment::readModel(ms, static_cast<int>(channels.size()));
+    ms.finish();
+    experiment::Section ts(table(doc, "train"), config, "train", &problems);
+    tc = experiment::readTrain(ts, tc);
+    ts.finish();
+    experiment::Section is(table(doc, "infer"), config, "infer", &problems);
+    ic = experiment::readInfer(is, ic);
+    is.finish();
+  }
+  pc.channels = channels;
+  mo.inChannels = static_cast<int>(channels.size());
+  if (vm.count("iterations")) tc.iterations = iterations;
+  if (vm.count("lr")) tc.lr = lr;
+  if (vm.count("init")) tc.init = init;
+  if (vm.count("source")) tc.sourceCheckpoint = source;
+  if (vm.count("freeze")) tc.freeze = split(freeze);
+  tc.seed = seed;
+  tc.device = device;
+  problems.throwIfAny();
+  pc.validate("preprocess: ");
+  mo.validate("model: ");
+  tc.validate("train: ");
+  ic.validate("infer: ");
+  m.requireChannels(channels);
+  if (!m.hasLabel) throw InputError(manifest + ": training needs a 'label' column");
+  if (cacheFile.empty()) cacheFile = (std::filesystem::path(out) / "cache.h5").string();
+  cache::BuildOptions bo;
+  bo.threads = threads;
+  cache::buildCache(m, pc, cacheFile, bo);
+
+  train::TrainJob job;
+  job.cache = cacheFile;
+  job.model = mo;
+  job.preprocess = pc;
+  job.train = tc;
+  job.validation = ic;
+  job.outDir = out;
+  std::vector<std::string> ids;
+  for (const auto& r : m.rows) ids.push_back(r.id());
+  if (!valIds.empty()) {
+    job.valIds = split(valIds);
+    for (const auto& id : ids)
+      if (std::find(job.valIds.begin(), job.valIds.end(), id) == job.valIds.end()) job.trainIds.push_back(id);
+  } else {
+    Rng rng(seed ^ 0xabcdefULL);
+    std::shuffle(ids.begin(), ids.end(), rng.engine());
+    const size_t nVal = ids.size() > 1 ? static_cast<size_t>(std::lround(valFraction * ids.size())) : 0;
+    job.valIds.assign(ids.begin(), ids.begin() + static_cast<long>(nVal));
+    job.trainIds.assign(ids.begin() + static_cast<long>(nVal), ids.end());
+  }
+  auto r = train::train(job);
+  if (!r.loadReport.empty()) std::cout << "initialised from " << tc.sourceCheckpoint.string() << ":\n" << r.loadReport;
+  if (!r.frozen.empty()) std::cout << "frozen parameters: " << r.frozen.size() << "\n";
+  if (r.alreadyDone) std::cout << out << ": already trained (" << r.iterations << " iterations)\n";
+  std::cout << "best: " << r.best.string() << " (iteration " << r.bestIteration << ", validation lesion F1 "
+            << (r.bestValF1 >= 0 ? std::to_string(r.bestValF1) : std::string("n/a")) << ")\n";
+  return 0;
+}
+
+int runPredict(const Args& args) {
+  po::options_description opts("Options");
+  std::string modelPath, manifest, out, cacheFile, device;
+  int threads = 1;
+  infer::InferConfig ic;
+  opts.add_options()("model", po::value(&modelPath)->required(), "checkpoint (.pt with its .pt.json)")(
+      "manifest", po::value(&manifest)->required(), "studies to predict")(
+      "out", po::value(&out)->required(), "output folder for <id>_prob.nii.gz and <id>_mask.nii.gz")(
+      "cache", po::value(&cacheFile), "HDF5 cache for the preprocessed studies (default: OUT/cache.h5)")(
+      "overlap", po::value(&ic.overlap)->default_value(0.5), "sliding-window overlap")(
+      "no-gaussian", "uniform instead of Gaussian window weighting")(
+      "mirror", po::bool_switch(&ic.mirror), "mirroring test-time augmentation (8 flips)")(
+      "window-batch", po::value(&ic.windowBatch)->default_value(2), "windows per forward pass")(
+      "threshold", po::value(&ic.threshold)->default_value(0.5), "probability threshold of the mask")(
+      "min-component-voxels", po::value(&ic.minComponentVoxels)->default_value(0),
+      "remove mask components smaller than this")(
+      "device", po::value(&device)->default_value("cpu"), "cpu or cuda")(
+      "threads", po::value(&threads)->default_value(defaultThreads()), "intra-op threads");
+  po::variables_map vm;
+  if (!parseArgs("predict", "--model CKPT --manifest M --out DIR [options]",
+                 "Sliding-window prediction; writes probability maps and binary masks on each study's original grid.",
+                 opts, args, vm))
+    return 0;
+  ic.gaussian = !vm.count("no-gaussian");
+  ic.validate("--");
+  train::setThreads(threads);
+  io::Manifest m = io::readManifest(manifest);
+  infer::PredictOptions po_;
+  po_.infer = ic;
+  po_.device = device;
+  po_.threads = threads;
+  if (cacheFile.empty()) cacheFile = (std::filesystem::path(out) / "cache.h5").string();
+  auto r = infer::predictManifest(modelPath, m, cacheFile, out, po_);
+  std::cout << out << ": " << r.studies << " studies predicted (" << r.seconds << " s)\n";
+  return 0;
+}
+
+}  // namespace mst::cli

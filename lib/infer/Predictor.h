@@ -1,0 +1,62 @@
+// Prediction of NIfTI masks for the studies of a manifest (or of a cache)
+// with a trained checkpoint. No torch types in this header.
+//
+// Output per study, on the study's original reference grid (the manifest's
+// `reference`, else its first channel):
+//   <subject>[_<session>]_prob.nii.gz   sigmoid probability, float32
+//   <subject>[_<session>]_mask.nii.gz   probability >= threshold, components
+//                                      below min_component_voxels removed, uint8
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "lib/cache/Cache.h"
+#include "lib/core/Volume.h"
+#include "lib/infer/InferConfig.h"
+#include "lib/io/Manifest.h"
+#include "lib/model/ModelOptions.h"
+#include "lib/preprocess/Preprocess.h"
+
+namespace mst::infer {
+
+// What a checkpoint's sidecar says about the model.
+struct ModelMeta {
+  model::UNetOptions model;
+  preprocess::PreprocessConfig preprocess;
+  Size3 patch{32, 32, 32};
+};
+ModelMeta readModelMeta(const std::filesystem::path& checkpoint);  // throws InputError naming the file
+
+struct PredictOptions {
+  InferConfig infer;
+  std::string device = "cpu";
+  int threads = 1;
+  bool progress = true;
+};
+
+struct PredictReport {
+  int studies = 0;
+  double seconds = 0;
+};
+
+// Predicts the listed studies of an open cache (all when `ids` is empty).
+PredictReport predictFromCache(const std::filesystem::path& checkpoint, const cache::CacheReader& cache,
+                               const std::vector<std::string>& ids, const std::filesystem::path& outDir,
+                               const PredictOptions& options);
+
+// Preprocesses the manifest into `cacheFile` (built or updated with the
+// checkpoint's preprocessing settings), then predicts every study.
+PredictReport predictManifest(const std::filesystem::path& checkpoint, const io::Manifest& manifest,
+                              const std::filesystem::path& cacheFile, const std::filesystem::path& outDir,
+                              const PredictOptions& options);
+
+// Threshold and remove small 26-connected components.
+MaskVolume binarize(const FloatVolume& probability, double threshold, int64_t minComponentVoxels);
+
+// Checks "cpu" or "cuda" (throws InputError when CUDA is asked for but unavailable).
+void checkDevice(const std::string& device);
+bool cudaAvailable();
+
+}  // namespace mst::infer

@@ -1,0 +1,403 @@
+#include "lib/train/Trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "lib/core/Error.h"
+#include "lib/core/Fs.h"
+#include "lib/core/Hash.h"
+#include "lib/core/Log.h"
+#include "lib/core/Progress.h"
+#include "lib/core/Random.h"
+#include "lib/core/Version.h"
+#include "lib/infer/Predictor.h"
+#include "lib/infer/SlidingWindow.h"
+#include "lib/metrics/LesionMetrics.h"
+#include "lib/model/Checkpoint.h"
+#include "lib/model/Transfer.h"
+#include "lib/model/UNet3d.h"
+
+namespace mst::train {
+
+namespace {
+int64_t gInterruptAfter = 0;
+}
+void setInterruptAfterForTesting(int64_t n) { gInterruptAfter = n; }
+
+void TrainConfig::validate(const std::string& where) const {
+  ProblemList p;
+  if (iterations < 1) p.add(where + "iterations: expected >= 1, got " + std::to_string(iterations));
+  if (batchSize < 1) p.add(where + "batch_size: expected >= 1, got " + std::to_string(batchSize));
+  if (optimizer != "adam" && optimizer != "sgd") p.add(where + "optimizer: expected 'adam' or 'sgd', got '" + optimizer + "'");
+  if (!(lr > 0 && lr < 10)) p.add(where + "lr: expected 0 < lr < 10, got " + std::to_string(lr));
+  if (schedule != "poly" && schedule != "cosine" && schedule != "constant")
+    p.add(where + "schedule: expected 'poly', 'cosine' or 'constant', got '" + schedule + "'");
+  if (warmup < 0 || warmup >= iterations) p.add(where + "warmup: expected 0 <= warmup < iterations");
+  if (diceWeight < 0 || bceWeight < 0 || diceWeight + bceWeight <= 0)
+    p.add(where + "loss weights: expected non-negative dice_weight and bce_weight, not both 0");
+  if (init != "scratch" && init != "source") p.add(where + "init: expected 'scratch' or 'source', got '" + init + "'");
+  if (init == "source" && sourceCheckpoint.empty()) p.add(where + "init = 'source' needs a source checkpoint");
+  if (valEvery < 0 || checkpointEvery < 1 || logEvery < 1) p.add(where + "val_every >= 0, checkpoint_every >= 1, log_every >= 1");
+  for (const auto& [k, v] : lrMultipliers)
+    if (!(v >= 0)) p.add(where + "lr_multipliers." + k + ": expected >= 0");
+  for (int a = 0; a < 3; ++a)
+    if (patch[a] < 8) p.add(where + "patch: expected >= 8 voxels per axis");
+  p.throwIfAny();
+  augment.validate(where + "augment.");
+}
+
+std::string TrainConfig::canonical() const {
+  std::ostringstream os;
+  os << "it=" << iterations << ";bs=" << batchSize << ";patch=" << patch[0] << "," << patch[1] << "," << patch[2]
+     << ";opt=" << optimizer << ";lr=" << lr << ";mom=" << momentum << ";wd=" << weightDecay << ";sched=" << schedule
+     << ";warm=" << warmup << ";dice=" << diceWeight << ";bce=" << bceWeight << ";lf=" << lesionFraction
+     << ";aug=" << augment.enabled << "," << augment.flipProb << "," << augment.rotateProb << "," << augment.maxRotateDeg
+     << "," << augment.scaleProb << "," << augment.scaleMin << "," << augment.scaleMax << "," << augment.intensityProb
+     << "," << augment.gammaProb << "," << augment.gammaMin << "," << augment.gammaMax << "," << augment.noiseProb << ","
+     << augment.noiseMaxSigma << ";val=" << valEvery << ";seed=" << seed << ";init=" << init << ";src="
+     << sourceCheckpoint.string() << ";fc=" << firstConv << ";reinit=" << reinitHead << ";freeze=";
+  for (const auto& f : freeze) os << f << ",";
+  os << ";lrm=";
+  for (const auto& [k, v] : lrMultipliers) os << k << ":" << v << ",";
+  return os.str();
+}
+
+namespace {
+
+double scheduleFactor(const TrainConfig& c, int64_t it) {
+  if (c.warmup > 0 && it < c.warmup) return static_cast<double>(it + 1) / static_cast<double>(c.warmup);
+  const double t = static_cast<double>(it - c.warmup) / static_cast<double>(std::max<int64_t>(1, c.iterations - c.warmup));
+  if (c.schedule == "poly") return std::pow(1.0 - t, 0.9);
+  if (c.schedule == "cosine") return 0.5 * (1.0 + std::cos(M_PI * t));
+  return 1.0;
+}
+
+torch::Tensor diceLoss(const torch::Tensor& logits, const torch::Tensor& target) {
+  auto p = torch::sigmoid(logits);
+  auto inter = (p * target).sum();
+  auto denom = p.sum() + target.sum();
+  return 1.0 - (2.0 * inter + 1e-5) / (denom + 1e-5);
+}
+
+struct Optim {
+  std::unique_ptr<torch::optim::Optimizer> opt;
+  std::vector<double> baseLr;  // per param group
+};
+
+Optim makeOptimizer(model::UNet3d& net, const TrainConfig& c) {
+  // One parameter group per lr multiplier (first matching part wins), the rest at multiplier 1.
+  std::vector<std::pair<double, std::vector<torch::Tensor>>> groups;
+  std::map<std::string, double> multOf;
+  for (const auto& [part, m] : c.lrMultipliers)
+    for (const auto& n : model::matchPart(net, part))
+      if (!multOf.count(n)) multOf[n] = m;
+  std::map<double, size_t> groupOf;
+  for (auto& p : net->named_parameters(true)) {
+    if (!p.value().requires_grad()) continue;
+    const double m = multOf.count(p.key()) ? multOf[p.key()] : 1.0;
+    if (!groupOf.count(m)) {
+      groupOf[m] = groups.size();
+      groups.push_back({m, {}});
+    }
+    groups[groupOf[m]].second.push_back(p.value());
+  }
+  if (groups.empty()) throw InputError("train: every parameter is frozen; nothing to train");
+  Optim o;
+  if (c.optimizer == "adam") {
+    std::vector<torch::optim::OptimizerParamGroup> pg;
+    for (auto& [m, params] : groups) {
+      pg.emplace_back(params, std::make_unique<torch::optim::AdamOptions>(
+                                  torch::optim::AdamOptions(c.lr * m).weight_decay(c.weightDecay)));
+      o.baseLr.push_back(c.lr * m);
+    }
+    o.opt = std::make_unique<torch::optim::Adam>(pg, torch::optim::AdamOptions(c.lr).weight_decay(c.weightDecay));
+  } else {
+    std::vector<torch::optim::OptimizerParamGroup> pg;
+    for (auto& [m, params] : groups) {
+      pg.emplace_back(params, std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(c.lr * m)
+                                                                             .momentum(c.momentum)
+                                                                             .nesterov(true)
+                                                                             .weight_decay(c.weightDecay)));
+      o.baseLr.push_back(c.lr * m);
+    }
+    o.opt = std::make_unique<torch::optim::SGD>(
+        pg, torch::optim::SGDOptions(c.lr).momentum(c.momentum).nesterov(true).weight_decay(c.weightDecay));
+  }
+  return o;
+}
+
+void setLr(Optim& o, const TrainConfig& c, double factor) {
+  auto& groups = o.opt->param_groups();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const double lr = o.baseLr[g] * factor;
+    if (c.optimizer == "adam") static_cast<torch::optim::AdamOptions&>(groups[g].options()).lr(lr);
+    else static_cast<torch::optim::SGDOptions&>(groups[g].options()).lr(lr);
+  }
+}
+
+void appendLine(const std::filesystem::path& file, const std::string& line) {
+  std::ofstream f(file, std::ios::app);
+  f << line << "\n";
+}
+
+// Mean lesion-wise F1 of the validation studies (undefined F1s skipped; a
+// study with neither true nor predicted lesions counts as 1).
+double validate(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& studies,
+                const Size3& patch, const infer::InferConfig& cfg, const torch::Device& device) {
+  metrics::LesionOptions lo;
+  double sum = 0;
+  int n = 0;
+  for (int s : studies) {
+    const auto& m = reader.studies()[static_cast<size_t>(s)];
+    auto chans = reader.readImage(s);
+    std::vector<torch::Tensor> ts;
+    for (auto& c : chans) ts.push_back(torch::from_blob(c.data.data(), {m.size[2], m.size[1], m.size[0]}, torch::kFloat32).clone());
+    torch::Tensor prob = infer::predictProbabilities(net, torch::stack(ts), patch, cfg, device);
+    FloatVolume pv(m.mapping.final);
+    std::memcpy(pv.data.data(), prob.data_ptr<float>(), pv.data.size() * sizeof(float));
+    MaskVolume brain = reader.readBrainmask(s);
+    for (size_t i = 0; i < pv.data.size(); ++i)
+      if (!brain.data[i]) pv.data[i] = 0;
+    MaskVolume pred = infer::binarize(pv, cfg.threshold, cfg.minComponentVoxels);
+    auto r = metrics::evaluate(pred, reader.readLabel(s), lo);
+    if (r.f1) {
+      sum += *r.f1;
+      ++n;
+    } else if (r.nTruth == 0 && r.nPred == 0) {
+      sum += 1.0;
+      ++n;
+    }
+  }
+  return n ? sum / n : 0.0;
+}
+
+}  // namespace
+
+TrainResult train(const TrainJob& job) {
+  const TrainConfig& c = job.train;
+  c.validate("train: ");
+  job.model.validate("model: ");
+  infer::checkDevice(c.device);
+  const torch::Device device(c.device == "cuda" ? torch::kCUDA : torch::kCPU);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::filesystem::create_directories(job.outDir);
+  const auto lastPt = job.outDir / "last.pt", bestPt = job.outDir / "best.pt", optimPt = job.outDir / "last.optim.pt";
+  const auto logFile = job.outDir / "train_log.jsonl";
+
+  auto reader = std::make_shared<cache::CacheReader>(job.cache);
+  ProblemList problems;
+  std::vector<int> trainIdx, valIdx;
+  for (const auto& id : job.trainIds) {
+    const int i = reader->indexOf(id);
+    if (i < 0) problems.add("train: study '" + id + "' is not in cache '" + job.cache.string() + "'");
+    else if (!reader->studies()[static_cast<size_t>(i)].hasLabel) problems.add("train: study '" + id + "' has no label");
+    trainIdx.push_back(i);
+  }
+  for (const auto& id : job.valIds) {
+    const int i = reader->indexOf(id);
+    if (i < 0) problems.add("train: validation study '" + id + "' is not in cache '" + job.cache.string() + "'");
+    valIdx.push_back(i);
+  }
+  if (job.trainIds.empty()) problems.add("train: no training studies");
+  if (static_cast<int>(reader->channels().size()) != job.model.inChannels)
+    problems.add("model: in_channels " + std::to_string(job.model.inChannels) + " but the cache has " +
+                 std::to_string(reader->channels().size()) + " channels");
+  problems.throwIfAny();
+
+  const std::string configHash =
+      Hasher().str(c.canonical()).str(job.model.toJson()).str(job.preprocess.canonical()).hex();
+  auto metaJson = [&](int64_t iteration, const std::string& status, double bestF1, int64_t bestIt, int64_t samplerPos) {
+    nlohmann::json j;
+    j["model"] = nlohmann::json::parse(job.model.toJson());
+    j["preprocess"] = nlohmann::json::parse(job.preprocess.toJson());
+    j["patch"] = {c.patch[0], c.patch[1], c.patch[2]};
+    j["iteration"] = iteration;
+    j["iterations"] = c.iterations;
+    j["status"] = status;
+    j["config_hash"] = configHash;
+    j["train_config"] = c.canonical();
+    j["best_val_f1"] = bestF1;
+    j["best_iteration"] = bestIt;
+    j["sampler_position"] = samplerPos;
+    j["train_studies"] = job.trainIds;
+    j["val_studies"] = job.valIds;
+    j["seed"] = c.seed;
+    j["threads"] = torch::get_num_threads();
+    j["git_commit"] = gitCommit();
+    j["mstransfer_version"] = version();
+    j["libraries"] = libraryVersions();
+    return j.dump(2);
+  };
+
+  TrainResult res;
+  res.best = bestPt;
+  res.last = lastPt;
+  // Finished before? Resume point?
+  int64_t startIt = 0, samplerPos = 0, bestIt = 0;
+  double bestF1 = -1;
+  bool resume = false;
+  if (std::filesystem::exists(model::sidecar(lastPt)) && std::filesystem::exists(lastPt)) {
+    try {
+      auto j = nlohmann::json::parse(readText(model::sidecar(lastPt)));
+      if (j.value("config_hash", "") == configHash) {
+        if (j.value("status", "") == "finished" && std::filesystem::exists(bestPt)) {
+          res.alreadyDone = true;
+          res.iterations = j.value("iteration", int64_t{0});
+          res.bestValF1 = j.value("best_val_f1", -1.0);
+          res.bestIteration = j.value("best_iteration", int64_t{0});
+          return res;
+        }
+        startIt = j.value("iteration", int64_t{0});
+        samplerPos = j.value("sampler_position", int64_t{0});
+        bestF1 = j.value("best_val_f1", -1.0);
+        bestIt = j.value("best_iteration", int64_t{0});
+        resume = startIt > 0 && std::filesystem::exists(optimPt);
+      } else {
+        log::warn(job.outDir.string(), ": settings changed since the last run; training from the start");
+      }
+    } catch (const std::exception& e) {
+      log::warn(job.outDir.string(), ": unreadable resume state (", e.what(), "); training from the start");
+    }
+  }
+
+  torch::manual_seed(c.seed);
+  model::UNet3d net(job.model);
+  if (c.init == "source" && !resume) {
+    model::TransferOptions to;
+    to.firstConv = c.firstConv;
+    to.reinitHead = c.reinitHead;
+    auto rep = model::loadPartial(net, model::loadStateDict(c.sourceCheckpoint), to);
+    res.loadReport = rep.summary();
+  }
+  if (!c.freeze.empty()) res.frozen = model::freeze(net, c.freeze);
+  net->to(device);
+  Optim opt = makeOptimizer(net, c);
+  if (resume) {
+    model::loadIntoModule(*net, model::loadStateDict(lastPt), lastPt.string());
+    torch::serialize::InputArchive in;
+    in.load_from(optimPt.string());
+    opt.opt->load(in);
+    res.resumed = true;
+    log::info(job.outDir.string(), ": resuming at iteration ", startIt);
+  }
+
+  cache::SamplerConfig sc;
+  sc.patch = c.patch;
+  sc.batchSize = c.batchSize;
+  sc.lesionFraction = c.lesionFraction;
+  sc.seed = mix64(c.seed ^ 0x5a5a5a5aULL);
+  sc.threads = c.samplerThreads;
+  sc.augment = c.augment;
+  cache::PatchSampler sampler(reader, trainIdx, sc);
+  if (samplerPos) sampler.seek(samplerPos);
+
+  auto saveLast = [&](int64_t it, const std::string& status) {
+    model::saveStateDict(lastPt, model::stateDict(*net));
+    torch::serialize::OutputArchive out;
+    opt.opt->save(out);
+    AtomicOutput tmp(optimPt);
+    out.save_to(tmp.tempPath().string());
+    tmp.commit();
+    writeTextAtomic(model::sidecar(lastPt), metaJson(it, status, bestF1, bestIt, sampler.position()));
+  };
+  auto saveBest = [&](int64_t it) {
+    model::saveStateDict(bestPt, model::stateDict(*net));
+    writeTextAtomic(model::sidecar(bestPt), metaJson(it, "best", bestF1, bestIt, sampler.position()));
+  };
+
+  std::unique_ptr<Progress> bar;
+  if (job.progress) bar = std::make_unique<Progress>(job.label, c.iterations);
+  net->train();
+  double emaLoss = -1;
+  int64_t patches = 0;
+  const auto loopStart = std::chrono::steady_clock::now();
+  for (int64_t it = startIt; it < c.iterations; ++it) {
+    if (gInterruptAfter > 0 && it >= gInterruptAfter) {
+      saveLast(it, "interrupted");
+      res.iterations = it;
+      return res;
+    }
+    setLr(opt, c, scheduleFactor(c, it));
+    torch::manual_seed(mix64(c.seed + static_cast<uint64_t>(it)));  // dropout: a function of the iteration
+    cache::Batch b = sampler.next();
+    auto x = torch::from_blob(b.image.data(), {b.n, b.channels, b.patch[2], b.patch[1], b.patch[0]}, torch::kFloat32).to(device);
+    auto y = torch::from_blob(b.label.data(), {b.n, 1, b.patch[2], b.patch[1], b.patch[0]}, torch::kFloat32).to(device);
+    opt.opt->zero_grad();
+    torch::Tensor loss;
+    double dval = 0, bval = 0;
+    if (job.model.deepSupervision) {
+      auto outs = net->forwardAll(x);
+      double wsum = 0;
+      loss = torch::zeros({}, x.options());
+      for (size_t k = 0; k < outs.size(); ++k) {
+        const double w = 1.0 / static_cast<double>(1 << k);
+        auto yk = k == 0 ? y
+                         : torch::nn::functional::interpolate(
+                               y, torch::nn::functional::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{outs[k].size(2), outs[k].size(3), outs[k].size(4)})
+                                      .mode(torch::kNearest));
+        auto d = diceLoss(outs[k], yk), bc = torch::binary_cross_entropy_with_logits(outs[k], yk);
+        loss = loss + w * (c.diceWeight * d + c.bceWeight * bc);
+        if (k == 0) {
+          dval = d.item<double>();
+          bval = bc.item<double>();
+        }
+        wsum += w;
+      }
+      loss = loss / wsum;
+    } else {
+      auto out = net->forward(x);
+      auto d = diceLoss(out, y), bc = torch::binary_cross_entropy_with_logits(out, y);
+      loss = c.diceWeight * d + c.bceWeight * bc;
+      dval = d.item<double>();
+      bval = bc.item<double>();
+    }
+    loss.backward();
+    opt.opt->step();
+    patches += b.n;
+    const double lv = loss.item<double>();
+    emaLoss = emaLoss < 0 ? lv : 0.95 * emaLoss + 0.05 * lv;
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - loopStart).count();
+    if ((it + 1) % c.logEvery == 0 || it + 1 == c.iterations) {
+      nlohmann::json j = {{"iteration", it + 1}, {"loss", lv}, {"dice_loss", dval}, {"bce", bval},
+                          {"lr", c.lr * scheduleFactor(c, it)}, {"patches_per_s", el > 0 ? patches / el : 0.0},
+                          {"elapsed_s", el}};
+      appendLine(logFile, j.dump());
+    }
+    if (bar) {
+      char extra[96];
+      std::snprintf(extra, sizeof extra, "loss %.3f | %.1f patches/s", emaLoss, el > 0 ? patches / el : 0.0);
+      bar->update(it + 1, extra);
+    }
+    const bool lastIt = it + 1 == c.iterations;
+    if (!valIdx.empty() && c.valEvery > 0 && ((it + 1) % c.valEvery == 0 || lastIt)) {
+      const double f1 = validate(net, *reader, valIdx, c.patch, job.validation, device);
+      net->train();
+      appendLine(logFile, nlohmann::json({{"iteration", it + 1}, {"val_lesion_f1", f1}}).dump());
+      if (f1 > bestF1) {
+        bestF1 = f1;
+        bestIt = it + 1;
+        saveBest(it + 1);
+      }
+    }
+    if ((it + 1) % c.checkpointEvery == 0 && !lastIt) saveLast(it + 1, "running");
+  }
+  if (valIdx.empty() || c.valEvery == 0 || !std::filesystem::exists(bestPt)) {
+    bestIt = c.iterations;
+    saveBest(c.iterations);
+  }
+  saveLast(c.iterations, "finished");
+  if (bar) bar->finish(emaLoss >= 0 ? "loss " + std::to_string(emaLoss).substr(0, 5) : "");
+  res.iterations = c.iterations;
+  res.bestValF1 = bestF1;
+  res.bestIteration = bestIt;
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace mst::train
