@@ -15,5 +15,8 @@ int runSynth(const Args& args);     // synthetic cohorts
 int runPreprocess(const Args& args);  // build/update the HDF5 cache
 int runTrain(const Args& args);       // train a U-Net from a manifest
 int runPredict(const Args& args);     // sliding-window prediction to NIfTI
+int runRun(const Args& args);         // an experiment end to end
+int runReport(const Args& args);      // tables and figures from stored runs
+int runSlurm(const Args& args);       // a Slurm array job for an experiment
 
 }  // namespace mst::cli

@@ -21,6 +21,9 @@ struct Command {
 const std::vector<Command>& commands() {
   using namespace mst::cli;
   static const std::vector<Command> kCommands = {
+      {"run", "run an experiment end to end (data, caches, sources, sweep, report)", runRun},
+      {"report", "rebuild result tables and figures from stored runs", runReport},
+      {"slurm", "write a Slurm array job that runs an experiment's shards", runSlurm},
       {"manifest", "check a data manifest, or build one from a known layout (check | scan)", runManifest},
       {"synth", "generate the built-in synthetic cohorts (brain phantoms with lesions)", runSynth},
       {"preprocess", "build or update the HDF5 cache of preprocessed studies", runPreprocess},

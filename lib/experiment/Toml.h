@@ -43,6 +43,8 @@ class Section {
   std::map<std::string, double> numberMap(const std::string& key);  // inline table of numbers
   Section sub(const std::string& key);  // nested table (absent -> empty Section)
 
+  // Marks keys read elsewhere (sections handled by their own Section).
+  void markUsed(const std::vector<std::string>& keys) { used_.insert(keys.begin(), keys.end()); }
   // Reports keys that no getter asked for (typos).
   void finish();
   void problem(const std::string& key, const std::string& text);

@@ -1,0 +1,348 @@
+#include "lib/report/Report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "lib/core/Csv.h"
+#include "lib/core/Error.h"
+#include "lib/core/Fs.h"
+#include "lib/core/Log.h"
+#include "lib/stats/Paired.h"
+
+namespace mst::report {
+
+namespace fs = std::filesystem;
+
+std::string meanSe(double mean, double se, bool haveSe) {
+  if (!std::isfinite(mean)) return "n/a";
+  char buf[64];
+  if (haveSe && std::isfinite(se)) std::snprintf(buf, sizeof buf, "%.2f ± %.2f", mean, se);
+  else std::snprintf(buf, sizeof buf, "%.2f", mean);
+  return buf;
+}
+
+std::string formatP(double p) {
+  if (!std::isfinite(p)) return "p = n/a";
+  if (p < 0.001) return "p < 0.001";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "p = %.3f", p);
+  return buf;
+}
+
+std::vector<fs::path> findExperiments(const fs::path& results) {
+  std::vector<fs::path> out;
+  if (fs::exists(results / "experiment.json")) return {results};
+  if (!fs::is_directory(results)) return out;
+  for (const auto& e : fs::directory_iterator(results))
+    if (e.is_directory() && fs::exists(e.path() / "experiment.json")) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+struct Row {  // one study of one run
+  std::string run, arm, subject, session;
+  int size = 0, repeat = 0;
+  std::map<std::string, std::optional<double>> m;
+};
+
+std::optional<double> num(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return std::strtod(s.c_str(), nullptr);
+}
+
+std::vector<Row> loadRuns(const fs::path& dir, const std::vector<std::string>& metricCols, int* nRuns) {
+  std::vector<Row> rows;
+  if (!fs::is_directory(dir)) return rows;
+  std::vector<fs::path> runDirs;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_directory() && fs::exists(e.path() / "run.json") && fs::exists(e.path() / "per_study.csv"))
+      runDirs.push_back(e.path());
+  std::sort(runDirs.begin(), runDirs.end());
+  for (const auto& rd : runDirs) {
+    auto j = nlohmann::json::parse(readText(rd / "run.json"));
+    CsvTable t = readCsv(rd / "per_study.csv");
+    ++*nRuns;
+    for (const auto& r : t.rows) {
+      Row row;
+      row.run = j.value("id", rd.filename().string());
+      row.arm = j.value("arm", "");
+      row.size = j.value("train_size", 0);
+      row.repeat = j.value("repeat", 0);
+      row.subject = r[static_cast<size_t>(t.column("subject"))];
+      row.session = t.column("session") >= 0 ? r[static_cast<size_t>(t.column("session"))] : "";
+      for (const auto& c : metricCols)
+        if (t.column(c) >= 0) row.m[c] = num(r[static_cast<size_t>(t.column(c))]);
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+std::string fmt(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
+ReportResult buildReport(const fs::path& expDir) {
+  if (!fs::exists(expDir / "experiment.json"))
+    throw InputError("'" + expDir.string() + "': no experiment.json (not an mstransfer results folder)");
+  auto ex = nlohmann::json::parse(readText(expDir / "experiment.json"));
+  const std::string task = ex.value("task", ex.value("name", "experiment"));
+  std::vector<std::string> metricsShown = ex["stats"].value("metrics", std::vector<std::string>{"sensitivity", "ppv"});
+  const std::string refArm = ex["stats"].value("reference_arm", "");
+  const std::string testName = ex["stats"].value("test", "wilcoxon");
+  stats::PairedOptions po;
+  po.bootstrapResamples = ex["stats"].value("bootstrap", 10000);
+  po.seed = ex["stats"].value("seed", uint64_t{12345});
+  po.ciLevel = ex["stats"].value("ci_level", 0.95);
+  std::vector<std::string> arms;
+  for (const auto& a : ex["arms"]) arms.push_back(a.value("name", ""));
+  const std::vector<std::string> allCols = {"n_truth", "n_pred", "tp_truth", "tp_pred", "sensitivity", "ppv", "f1",
+                                            "dice", "truth_volume_mm3", "pred_volume_mm3", "fp_lesions", "fp_volume_mm3"};
+  ReportResult res;
+  std::vector<Row> rows = loadRuns(expDir / "runs", allCols, &res.runs);
+
+  // per_study.csv
+  {
+    std::vector<std::string> h = {"task", "run", "arm", "train_size", "repeat", "subject", "session"};
+    h.insert(h.end(), allCols.begin(), allCols.end());
+    std::string out = csvLine(h);
+    for (const auto& r : rows) {
+      std::vector<std::string> c = {task, r.run, r.arm, std::to_string(r.size), std::to_string(r.repeat), r.subject, r.session};
+      for (const auto& m : allCols) c.push_back(r.m.count(m) && r.m.at(m) ? fmt(*r.m.at(m)) : "");
+      out += csvLine(c);
+    }
+    writeTextAtomic(expDir / "per_study.csv", out);
+    res.files.push_back(expDir / "per_study.csv");
+  }
+  std::set<int> sizes;
+  for (const auto& r : rows) sizes.insert(r.size);
+  // Per (arm, size): per-study means over repeats.
+  auto perStudy = [&](const std::string& arm, int size, const std::string& metric) {
+    std::map<std::string, std::pair<double, int>> acc;
+    for (const auto& r : rows)
+      if (r.arm == arm && r.size == size && r.m.count(metric) && r.m.at(metric)) {
+        auto& a = acc[r.subject + "/" + r.session];
+        a.first += *r.m.at(metric);
+        a.second += 1;
+      }
+    std::map<std::string, double> out;
+    for (const auto& [k, v] : acc) out[k] = v.first / v.second;
+    return out;
+  };
+  // summary.csv
+  struct Cell {
+    double mean = NAN, se = NAN;
+    int64_t n = 0;
+  };
+  std::map<std::tuple<std::string, int, std::string>, Cell> pooled;
+  {
+    std::string out = csvLine({"task", "train_size", "arm", "repeat", "metric", "mean", "se", "n"});
+    for (const auto& arm : arms)
+      for (int size : sizes)
+        for (const auto& metric : allCols) {
+          std::set<int> reps;
+          for (const auto& r : rows)
+            if (r.arm == arm && r.size == size) reps.insert(r.repeat);
+          for (int rep : reps) {
+            std::vector<double> v;
+            for (const auto& r : rows)
+              if (r.arm == arm && r.size == size && r.repeat == rep && r.m.count(metric) && r.m.at(metric))
+                v.push_back(*r.m.at(metric));
+            auto s = stats::summarize(v);
+            out += csvLine({task, std::to_string(size), arm, std::to_string(rep), metric, fmt(s.mean.value_or(NAN)),
+                            fmt(s.se.value_or(NAN)), std::to_string(s.n)});
+          }
+          std::vector<double> v;
+          for (const auto& [k, x] : perStudy(arm, size, metric)) v.push_back(x);
+          auto s = stats::summarize(v);
+          pooled[{arm, size, metric}] = {s.mean.value_or(NAN), s.se.value_or(NAN), s.n};
+          if (!reps.empty())
+            out += csvLine({task, std::to_string(size), arm, "all", metric, fmt(s.mean.value_or(NAN)),
+                            fmt(s.se.value_or(NAN)), std::to_string(s.n)});
+        }
+    writeTextAtomic(expDir / "summary.csv", out);
+    res.files.push_back(expDir / "summary.csv");
+  }
+  // comparisons.csv with Holm over the family (all sizes x arms, per metric and test).
+  struct Cmp {
+    std::string arm, metric;
+    int size;
+    stats::PairedResult r;
+    double holmT = NAN, holmW = NAN;
+  };
+  std::vector<Cmp> cmps;
+  for (const auto& metric : allCols) {
+    if (std::find(metricsShown.begin(), metricsShown.end(), metric) == metricsShown.end() && metric != "f1" &&
+        metric != "dice")
+      continue;
+    std::vector<size_t> idx;
+    for (int size : sizes)
+      for (const auto& arm : arms) {
+        if (arm == refArm) continue;
+        auto a = perStudy(refArm, size, metric), b = perStudy(arm, size, metric);
+        std::vector<std::optional<double>> va, vb;
+        std::set<std::string> keys;
+        for (const auto& [k, v] : a) keys.insert(k);
+        for (const auto& [k, v] : b) keys.insert(k);
+        for (const auto& k : keys) {
+          va.push_back(a.count(k) ? std::optional<double>(a[k]) : std::nullopt);
+          vb.push_back(b.count(k) ? std::optional<double>(b[k]) : std::nullopt);
+        }
+        if (keys.empty()) continue;
+        idx.push_back(cmps.size());
+        cmps.push_back({arm, metric, size, stats::comparePaired(va, vb, po)});
+      }
+    std::vector<double> pt, pw;
+    std::vector<size_t> it, iw;
+    for (size_t i : idx) {
+      if (cmps[i].r.t.p) {
+        pt.push_back(*cmps[i].r.t.p);
+        it.push_back(i);
+      }
+      if (cmps[i].r.w.p) {
+        pw.push_back(*cmps[i].r.w.p);
+        iw.push_back(i);
+      }
+    }
+    auto ht = stats::holm(pt), hw = stats::holm(pw);
+    for (size_t k = 0; k < it.size(); ++k) cmps[it[k]].holmT = ht[k];
+    for (size_t k = 0; k < iw.size(); ++k) cmps[iw[k]].holmW = hw[k];
+  }
+  {
+    std::string out = csvLine({"task", "train_size", "metric", "arm_a", "arm_b", "n_pairs", "n_dropped", "mean_a", "se_a",
+                               "mean_b", "se_b", "mean_diff", "ci_low", "ci_high", "t_p", "t_p_holm", "wilcoxon_p",
+                               "wilcoxon_p_holm", "wilcoxon_method", "cohen_dz"});
+    for (const auto& c : cmps)
+      out += csvLine({task, std::to_string(c.size), c.metric, refArm, c.arm, std::to_string(c.r.nPairs),
+                      std::to_string(c.r.nDropped), fmt(c.r.a.mean.value_or(NAN)), fmt(c.r.a.se.value_or(NAN)),
+                      fmt(c.r.b.mean.value_or(NAN)), fmt(c.r.b.se.value_or(NAN)), fmt(c.r.meanDiff.value_or(NAN)),
+                      fmt(c.r.ci.low.value_or(NAN)), fmt(c.r.ci.high.value_or(NAN)), fmt(c.r.t.p.value_or(NAN)),
+                      fmt(c.holmT), fmt(c.r.w.p.value_or(NAN)), fmt(c.holmW), c.r.w.method,
+                      fmt(c.r.cohenDz.value_or(NAN))});
+    writeTextAtomic(expDir / "comparisons.csv", out);
+    res.files.push_back(expDir / "comparisons.csv");
+  }
+  // Tables like the study's: one row per training size, mean ± SE per arm and metric,
+  // p-values (reference arm vs that arm, unadjusted; Holm-adjusted in comparisons.csv) beside the other arms.
+  auto pOf = [&](const std::string& arm, int size, const std::string& metric) {
+    for (const auto& c : cmps)
+      if (c.arm == arm && c.size == size && c.metric == metric)
+        return testName == "t" ? c.r.t.p.value_or(NAN) : c.r.w.p.value_or(NAN);
+    return static_cast<double>(NAN);
+  };
+  std::vector<std::string> header = {"n train"};
+  for (const auto& metric : metricsShown)
+    for (const auto& arm : arms) header.push_back(arm + " " + metric);
+  std::vector<std::vector<std::string>> table;
+  for (int size : sizes) {
+    std::vector<std::string> line = {std::to_string(size)};
+    for (const auto& metric : metricsShown)
+      for (const auto& arm : arms) {
+        const Cell& c = pooled[{arm, size, metric}];
+        std::string cell = meanSe(c.mean, c.se, c.n >= 2);
+        if (arm != refArm && c.n > 0) cell += " (" + formatP(pOf(arm, size, metric)) + ")";
+        line.push_back(cell);
+      }
+    table.push_back(line);
+  }
+  {
+    std::string md = "| " + header[0];
+    for (size_t i = 1; i < header.size(); ++i) md += " | " + header[i];
+    md += " |\n|";
+    for (size_t i = 0; i < header.size(); ++i) md += i ? "---|" : "---:|";
+    md += "\n";
+    for (const auto& l : table) {
+      md += "|";
+      for (const auto& c : l) md += " " + c + " |";
+      md += "\n";
+    }
+    const std::string note = "Mean ± SE over test studies (per-study values averaged over repeats); " +
+                             std::string(testName == "t" ? "paired t-test" : "Wilcoxon signed-rank") +
+                             " p-values of each arm against " + refArm + ", unadjusted (Holm-adjusted in comparisons.csv).";
+    writeTextAtomic(expDir / "table.md", "**" + task + "**\n\n" + md + "\n" + note + "\n");
+    std::string csv = csvLine(header);
+    for (const auto& l : table) csv += csvLine(l);
+    writeTextAtomic(expDir / "table.csv", csv);
+    auto texEscape = [](std::string s) {
+      std::string o;
+      for (char c : s) {
+        if (c == '_' || c == '%' || c == '&' || c == '#') o += '\\';
+        o += c;
+      }
+      size_t p;
+      while ((p = o.find("±")) != std::string::npos) o.replace(p, std::string("±").size(), "$\\pm$");
+      while ((p = o.find("<")) != std::string::npos) o.replace(p, 1, "$<$");
+      return o;
+    };
+    std::string tex = "% " + task + ": " + note + "\n\\begin{tabular}{r" + std::string(header.size() - 1, 'l') +
+                      "}\n\\hline\n";
+    for (size_t i = 0; i < header.size(); ++i) tex += (i ? " & " : "") + texEscape(header[i]);
+    tex += " \\\\\n\\hline\n";
+    for (const auto& l : table) {
+      for (size_t i = 0; i < l.size(); ++i) tex += (i ? " & " : "") + texEscape(l[i]);
+      tex += " \\\\\n";
+    }
+    tex += "\\hline\n\\end{tabular}\n";
+    writeTextAtomic(expDir / "table.tex", tex);
+    res.files.insert(res.files.end(), {expDir / "table.md", expDir / "table.csv", expDir / "table.tex"});
+  }
+  // Source models on their held-out studies.
+  std::string srcMd;
+  {
+    int n = 0;
+    std::vector<Row> src = loadRuns(expDir / "sources", allCols, &n);
+    std::string out = csvLine({"task", "source_run", "metric", "mean", "se", "n"});
+    std::set<std::string> ids;
+    for (const auto& r : src) ids.insert(r.run);
+    for (const auto& id : ids) {
+      srcMd += "- " + id + ":";
+      for (const auto& metric : {"sensitivity", "ppv", "f1", "dice"}) {
+        std::vector<double> v;
+        for (const auto& r : src)
+          if (r.run == id && r.m.count(metric) && r.m.at(metric)) v.push_back(*r.m.at(metric));
+        auto s = stats::summarize(v);
+        out += csvLine({task, id, metric, fmt(s.mean.value_or(NAN)), fmt(s.se.value_or(NAN)), std::to_string(s.n)});
+        srcMd += std::string(" ") + metric + " " + meanSe(s.mean.value_or(NAN), s.se.value_or(NAN), s.n >= 2);
+      }
+      srcMd += " (held-out source studies)\n";
+    }
+    writeTextAtomic(expDir / "sources.csv", out);
+  }
+  // Figure, through the analysis script (matplotlib).
+  {
+    const fs::path script = fs::path(MST_SOURCE_DIR) / "analysis" / "plot_results.py";
+    const std::string py = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    if (fs::exists(script) && !rows.empty()) {
+      const std::string cmd = py + " '" + script.string() + "' '" + expDir.string() + "' >/dev/null 2>&1";
+      res.figure = std::system(cmd.c_str()) == 0 && fs::exists(expDir / "figure.png");
+      if (!res.figure) log::warn(expDir.string(), ": figure not made (needs python3-matplotlib: make deps)");
+    }
+  }
+  // report.md
+  {
+    std::ostringstream md;
+    md << "# " << task << "\n\n" << ex.value("description", "") << "\n\n";
+    md << readText(expDir / "table.md") << "\n";
+    if (!srcMd.empty()) md << "## Source models\n\n" << srcMd << "\n";
+    if (res.figure) md << "![sensitivity and PPV against training-set size](figure.png)\n\n";
+    md << "## Provenance\n\n- runs: " << res.runs << "\n- definition: experiment.json (resolved configuration)\n"
+       << "- each run: runs/<id>/run.json (configuration, seeds, git commit, library versions, timings)\n";
+    writeTextAtomic(expDir / "report.md", md.str());
+  }
+  return res;
+}
+
+}  // namespace mst::report
