@@ -47,7 +47,9 @@ build: configure
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-demo: build
+# The demo needs only the binary; `make test` builds the rest.
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target mstransfer
 	@bash tools/demo.sh $(BUILD)
 
 bench: build
