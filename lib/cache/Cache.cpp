@@ -1,7 +1,6 @@
 #include "lib/cache/Cache.h"
 
 #include <hdf5.h>
-#include <sys/file.h>
 #include <unistd.h>
 #include <libdeflate.h>
 
@@ -10,10 +9,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <fcntl.h>
 #include <thread>
 
 #include "lib/core/Error.h"
+#include "lib/core/FileLock.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Hash.h"
 #include "lib/core/Log.h"
@@ -341,29 +340,6 @@ std::string openCache(const std::filesystem::path& path, OpenCache& out) {
   return "";
 }
 
-// Exclusive lock on FILE.lock for the duration of a build.
-class BuildLock {
- public:
-  explicit BuildLock(const std::filesystem::path& file) {
-    const auto lockPath = file.string() + ".lock";
-    fd_ = ::open(lockPath.c_str(), O_CREAT | O_RDWR, 0644);
-    if (fd_ < 0) throw Error("cannot create lock file '" + lockPath + "'");
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      log::info("waiting for another process building '", file.string(), "'");
-      ::flock(fd_, LOCK_EX);
-    }
-  }
-  ~BuildLock() {
-    if (fd_ >= 0) {
-      ::flock(fd_, LOCK_UN);
-      ::close(fd_);
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
-
 }  // namespace
 
 std::string studyKey(const io::StudyRow& row, const preprocess::PreprocessConfig& cfg) {
@@ -384,7 +360,7 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
   BuildReport rep;
   rep.total = static_cast<int>(manifest.rows.size());
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  BuildLock lock(file);
+  FileLock lock(file.string() + ".lock");  // one builder at a time; others wait, then find a hit
 
   std::vector<std::string> keys;
   for (const auto& r : manifest.rows) keys.push_back(studyKey(r, cfg));

@@ -27,6 +27,20 @@ bool parseArgs(const std::string& command, const std::string& usage, const std::
   return true;
 }
 
+std::vector<std::string> splitComma(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text + ",") {
+    if (c != ',') {
+      cur += c;
+    } else if (!cur.empty()) {
+      out.push_back(cur);
+      cur.clear();
+    }
+  }
+  return out;
+}
+
 int defaultThreads() {
   unsigned n = std::thread::hardware_concurrency();
   return n ? static_cast<int>(n) : 1;

@@ -20,6 +20,9 @@ bool parseArgs(const std::string& command, const std::string& usage, const std::
                po::options_description& options, const std::vector<std::string>& args, po::variables_map& vm,
                const po::positional_options_description* positional = nullptr);
 
+// "a,b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> splitComma(const std::string& text);
+
 // Number of cores (the default for --threads).
 int defaultThreads();
 

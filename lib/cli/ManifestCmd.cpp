@@ -10,21 +10,6 @@ namespace mst::cli {
 
 namespace {
 
-std::vector<std::string> splitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
 int runCheck(const Args& args) {
   po::options_description opts("Options");
   std::string file, channels;
@@ -42,7 +27,7 @@ int runCheck(const Args& args) {
   io::Manifest m = io::readManifest(file);  // structural problems throw InputError (exit 2)
   io::CheckOptions co;
   co.readVoxels = !headersOnly;
-  co.requiredChannels = splitList(channels);
+  co.requiredChannels = splitComma(channels);
   co.requireLabel = requireLabel;
   io::CheckReport rep = io::checkManifest(m, co);
   for (const auto& n : rep.notes) std::cerr << "note: " << n << "\n";

@@ -43,13 +43,7 @@ int runPreprocess(const Args& args) {
     cfg = experiment::readPreprocess(pre, chans);
     pre.finish();
   }
-  if (!channels.empty()) {
-    chans.clear();
-    std::stringstream ss(channels);
-    std::string c;
-    while (std::getline(ss, c, ','))
-      if (!c.empty()) chans.push_back(c);
-  }
+  if (!channels.empty()) chans = splitComma(channels);
   cfg.channels = chans;
   problems.throwIfAny();
   cfg.validate(config.empty() ? "" : config + ": [preprocess] ");

@@ -20,14 +20,6 @@
 namespace mst::cli {
 
 namespace {
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ','))
-    if (!x.empty()) out.push_back(x);
-  return out;
-}
 const toml::table* table(const experiment::TomlDocument& d, const char* name) {
   auto* n = d.root->get(name);
   return n ? n->as_table() : nullptr;
@@ -92,7 +84,7 @@ int runTrain(const Args& args) {
   if (vm.count("lr")) tc.lr = lr;
   if (vm.count("init")) tc.init = init;
   if (vm.count("source")) tc.sourceCheckpoint = source;
-  if (vm.count("freeze")) tc.freeze = split(freeze);
+  if (vm.count("freeze")) tc.freeze = splitComma(freeze);
   tc.seed = seed;
   tc.device = device;
   problems.throwIfAny();
@@ -117,7 +109,7 @@ int runTrain(const Args& args) {
   std::vector<std::string> ids;
   for (const auto& r : m.rows) ids.push_back(r.id());
   if (!valIds.empty()) {
-    job.valIds = split(valIds);
+    job.valIds = splitComma(valIds);
     for (const auto& id : ids)
       if (std::find(job.valIds.begin(), job.valIds.end(), id) == job.valIds.end()) job.trainIds.push_back(id);
   } else {

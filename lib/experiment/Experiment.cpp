@@ -321,6 +321,22 @@ io::Manifest resolveManifest(const DataSpec& d, const std::filesystem::path& dat
   return m;
 }
 
+// Rows named as the generator names them, for planning before the data exist (dry runs).
+io::Manifest syntheticRows(const DataSpec& d) {
+  io::Manifest m;
+  int count = d.synthCount;
+  if (!count)
+    for (const auto& [c, n] : synth::preset(d.preset).counts)
+      if (c == d.cohort) count = n;
+  for (int i = 0; i < count; ++i) {
+    io::StudyRow r;
+    r.subject = synth::subjectId(d.cohort, i);
+    r.session = synth::sessionOf(d.cohort);
+    m.rows.push_back(r);
+  }
+  return m;
+}
+
 // Study ids grouped by subject, subjects sorted.
 std::map<std::string, std::vector<std::string>> bySubject(const io::Manifest& m) {
   std::map<std::string, std::vector<std::string>> out;
@@ -344,22 +360,7 @@ Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, 
   const std::string f = e.file.string();
   io::Manifest target = resolveManifest(e.data, dataRoot, generate, threads, "the target data");
   const bool dryWithoutData = target.rows.empty();
-  if (dryWithoutData) {
-    // Synthetic data not generated yet (dry run): subjects follow the generator's naming.
-    const auto& info = synth::cohort(e.data.cohort);
-    int count = e.data.synthCount;
-    if (!count)
-      for (const auto& [c, n] : synth::preset(e.data.preset).counts)
-        if (c == e.data.cohort) count = n;
-    for (int i = 0; i < count; ++i) {
-      io::StudyRow r;
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%s%03d", info.prefix.c_str(), i + 1);
-      r.subject = buf;
-      r.session = e.data.cohort == "ms_longitudinal" ? "2" : "1";
-      target.rows.push_back(r);
-    }
-  }
+  if (dryWithoutData) target = syntheticRows(e.data);  // dry run before the data exist
   plan.manifests["target"] = target;
   auto subjects = bySubject(target);
   std::vector<std::string> subjectList;
@@ -409,21 +410,7 @@ Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, 
       for (const auto& p : ex.problems()) problems.add(p);
       continue;
     }
-    if (sm.rows.empty()) {  // dry run without data
-      const auto& info = synth::cohort(s.data.cohort);
-      int count = s.data.synthCount;
-      if (!count)
-        for (const auto& [c, n] : synth::preset(s.data.preset).counts)
-          if (c == s.data.cohort) count = n;
-      for (int i = 0; i < count; ++i) {
-        io::StudyRow r;
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%s%03d", info.prefix.c_str(), i + 1);
-        r.subject = buf;
-        r.session = "1";
-        sm.rows.push_back(r);
-      }
-    }
+    if (sm.rows.empty()) sm = syntheticRows(s.data);  // dry run before the data exist
     plan.manifests["source:" + name] = sm;
     auto sb = bySubject(sm);
     std::vector<std::string> ss;

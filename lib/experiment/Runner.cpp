@@ -1,7 +1,5 @@
 #include "lib/experiment/Runner.h"
 
-#include <sys/file.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +12,7 @@
 
 #include "lib/cache/Cache.h"
 #include "lib/core/Error.h"
+#include "lib/core/FileLock.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Hash.h"
 #include "lib/core/Log.h"
@@ -28,24 +27,6 @@ namespace mst::experiment {
 namespace fs = std::filesystem;
 
 namespace {
-
-class FileLock {
- public:
-  explicit FileLock(const fs::path& p) {
-    fs::create_directories(p.parent_path());
-    fd_ = ::open(p.c_str(), O_CREAT | O_RDWR, 0644);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) {
-      ::flock(fd_, LOCK_UN);
-      ::close(fd_);
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
 
 double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -221,13 +202,13 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
   log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done, ", todo.size(), " to do), ", jobs,
             " in parallel");
   std::atomic<size_t> next{0};
-  std::atomic<int> completed{0};
+  std::atomic<int> completed{0}, started{0};
   std::mutex mu;
   std::exception_ptr failure;
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&]() {
     for (size_t i = next++; i < todo.size(); i = next++) {
-      if (opt.stopAfterRuns > 0 && completed >= opt.stopAfterRuns) return;
+      if (opt.stopAfterRuns > 0 && started++ >= opt.stopAfterRuns) return;  // tests: as if killed here
       const RunSpec& r = *todo[i];
       try {
         executeRun(cx, r, expDir / "runs" / r.id, cx.targetCache, plan.manifests.at("target"), e.preprocess,

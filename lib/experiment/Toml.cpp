@@ -71,61 +71,42 @@ std::string Section::string(const std::string& key, const std::string& def) {
   return def;
 }
 
-std::vector<std::string> Section::strings(const std::string& key, const std::vector<std::string>& def) {
+// Reads an array whose every element `convert` accepts; reports the first that it does not.
+template <class T, class Convert>
+std::vector<T> Section::array(const std::string& key, const std::vector<T>& def, const char* what, Convert convert) {
   used_.insert(key);
   if (!has(key)) return def;
   const auto* arr = table_->get(key)->as_array();
   if (!arr) {
-    problem(key, "expected an array of strings, got " + typeName(*table_->get(key)));
+    problem(key, std::string("expected an array of ") + what + ", got " + typeName(*table_->get(key)));
     return def;
   }
-  std::vector<std::string> out;
+  std::vector<T> out;
   for (const auto& e : *arr) {
-    if (auto v = e.value<std::string>()) out.push_back(*v);
-    else {
-      problem(key, "expected an array of strings, found " + typeName(e) + " in it");
+    std::optional<T> v = convert(e);
+    if (!v) {
+      problem(key, std::string("expected an array of ") + what + ", found " + typeName(e) + " in it");
       return def;
     }
+    out.push_back(*v);
   }
   return out;
+}
+
+std::vector<std::string> Section::strings(const std::string& key, const std::vector<std::string>& def) {
+  return array<std::string>(key, def, "strings", [](const toml::node& e) { return e.value<std::string>(); });
 }
 
 std::vector<double> Section::numbers(const std::string& key, const std::vector<double>& def) {
-  used_.insert(key);
-  if (!has(key)) return def;
-  const auto* arr = table_->get(key)->as_array();
-  if (!arr) {
-    problem(key, "expected an array of numbers, got " + typeName(*table_->get(key)));
-    return def;
-  }
-  std::vector<double> out;
-  for (const auto& e : *arr) {
-    if (auto v = asNumber(e); v && (e.is_integer() || e.is_floating_point())) out.push_back(*v);
-    else {
-      problem(key, "expected an array of numbers, found " + typeName(e) + " in it");
-      return def;
-    }
-  }
-  return out;
+  return array<double>(key, def, "numbers", [](const toml::node& e) -> std::optional<double> {
+    return e.is_integer() || e.is_floating_point() ? asNumber(e) : std::nullopt;
+  });
 }
 
 std::vector<int64_t> Section::integers(const std::string& key, const std::vector<int64_t>& def) {
-  used_.insert(key);
-  if (!has(key)) return def;
-  const auto* arr = table_->get(key)->as_array();
-  if (!arr) {
-    problem(key, "expected an array of integers, got " + typeName(*table_->get(key)));
-    return def;
-  }
-  std::vector<int64_t> out;
-  for (const auto& e : *arr) {
-    if (e.is_integer()) out.push_back(*e.value<int64_t>());
-    else {
-      problem(key, "expected an array of integers, found " + typeName(e) + " in it");
-      return def;
-    }
-  }
-  return out;
+  return array<int64_t>(key, def, "integers", [](const toml::node& e) -> std::optional<int64_t> {
+    return e.is_integer() ? e.value<int64_t>() : std::nullopt;
+  });
 }
 
 std::string Section::choice(const std::string& key, const std::string& def, const std::vector<std::string>& allowed) {

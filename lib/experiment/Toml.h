@@ -12,11 +12,7 @@
 #include "lib/core/Error.h"
 #include "lib/core/Volume.h"
 
-namespace toml {
-inline namespace v3 {
-class table;
-}
-}  // namespace toml
+#include "lib/experiment/TomlFwd.h"
 
 namespace mst::experiment {
 
@@ -50,6 +46,9 @@ class Section {
   void problem(const std::string& key, const std::string& text);
 
  private:
+  template <class T, class Convert>
+  std::vector<T> array(const std::string& key, const std::vector<T>& def, const char* what, Convert convert);
+
   const toml::table* table_;
   std::string file_, name_;
   ProblemList* problems_;

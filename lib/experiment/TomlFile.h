@@ -9,11 +9,7 @@
 
 #include "lib/core/Error.h"
 
-namespace toml {
-inline namespace v3 {
-class table;
-}
-}  // namespace toml
+#include "lib/experiment/TomlFwd.h"
 
 namespace mst::experiment {
 

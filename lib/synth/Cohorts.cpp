@@ -170,13 +170,15 @@ RenderOptions baseRender(const CohortOptions& o, Rng& rng, std::vector<Contrast>
   return r;
 }
 
-std::string subjectId(const CohortInfo& c, int index) {
+}  // namespace
+
+std::string subjectId(const std::string& cohortName, int index) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%s%03d", c.prefix.c_str(), index + 1);
+  std::snprintf(buf, sizeof buf, "%s%03d", cohort(cohortName).prefix.c_str(), index + 1);
   return buf;
 }
 
-}  // namespace
+std::string sessionOf(const std::string& cohortName) { return cohortName == "ms_longitudinal" ? "2" : "1"; }
 
 FloatVolume resampleThrough(const FloatVolume& mv, const Geometry& grid, const Rigid& t) {
   FloatVolume out(grid, 0.0f);
@@ -199,15 +201,15 @@ FloatVolume resampleThrough(const FloatVolume& mv, const Geometry& grid, const R
 }
 
 Study makeStudy(const CohortOptions& o, int index) {
-  const CohortInfo& info = cohort(o.cohort);
+  cohort(o.cohort);  // throws InputError for an unknown cohort
   const uint64_t studySeed = mix64(Hasher().str(o.cohort).u64(o.seed).u64(static_cast<uint64_t>(index)).value());
   Rng rng(studySeed);
   const bool source = o.cohort.rfind("source_", 0) == 0;
   const double atrophy = source ? rng.uniform(0.2, 0.9) : rng.beta(2.0, 3.0);
   Subject subject(rng.next(), atrophy);
   Study st;
-  st.subject = subjectId(info, index);
-  st.session = o.cohort == "ms_longitudinal" ? "2" : "1";
+  st.subject = subjectId(o.cohort, index);
+  st.session = sessionOf(o.cohort);
   const Ranges& R = ranges();
 
   if (o.cohort == "ms_flair") {

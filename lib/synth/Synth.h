@@ -77,6 +77,10 @@ struct Study {
 
 Study makeStudy(const CohortOptions& options, int index);
 
+// Names the generator gives: "MSF001" for ms_flair study 0; session "2" for ms_longitudinal, else "1".
+std::string subjectId(const std::string& cohort, int index);
+std::string sessionOf(const std::string& cohort);
+
 struct Preset {
   std::string name;
   Size3 shape;

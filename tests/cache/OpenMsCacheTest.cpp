@@ -3,8 +3,6 @@
 // (skipped when ../shared is absent, as in a fresh clone).
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include "lib/io/Manifest.h"
 #include "lib/preprocess/Preprocess.h"
 #include "tests/support/TestSupport.h"
@@ -13,21 +11,7 @@ using namespace mst;
 
 namespace {
 double correlationInBrain(const preprocess::Study& st) {
-  const auto& a = st.channels[0].data;
-  const auto& b = st.channels[1].data;
-  double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
-  int64_t n = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (st.brainmask.data[i]) {
-      sa += a[i];
-      sb += b[i];
-      sab += a[i] * b[i];
-      saa += a[i] * a[i];
-      sbb += b[i] * b[i];
-      ++n;
-    }
-  const double cov = sab / n - sa / n * sb / n;
-  return cov / std::sqrt((saa / n - sa * sa / n / n) * (sbb / n - sb * sb / n / n));
+  return test::correlationInMask(st.channels[0].data, st.channels[1].data, st.brainmask.data);
 }
 }  // namespace
 

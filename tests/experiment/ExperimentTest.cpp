@@ -120,8 +120,9 @@ TEST(ExperimentPlan, TestSetIsDisjointSubsetsAreNestedAndIdsAreStable) {
     for (const auto& id : ids) EXPECT_NE(std::find(big.begin(), big.end(), id), big.end()) << "not nested";
   }
   // Arms share their subsets (paired design); repeats draw different ones.
-  EXPECT_EQ(small[{"de_novo", 1}], small[{"fine_tuned", 1}]);
-  EXPECT_NE(large[{"de_novo", 1}], large[{"de_novo", 2}]);
+  const auto key = [](const char* arm, int repeat) { return std::make_pair(std::string(arm), repeat); };
+  EXPECT_EQ(small[key("de_novo", 1)], small[key("fine_tuned", 1)]);
+  EXPECT_NE(large[key("de_novo", 1)], large[key("de_novo", 2)]);
   auto again = experiment::planExperiment(e, d.path(), false, 1);
   for (size_t i = 0; i < plan.runs.size(); ++i) EXPECT_EQ(plan.runs[i].id, again.runs[i].id);
   e.arms[1].train.lr *= 2;
@@ -181,14 +182,18 @@ TEST(EndToEnd, QuickExperimentRunsResumesReportsAndWritesSlurm) {
   ASSERT_EQ(lines.size(), 1u + 12u);
   EXPECT_EQ(lines[0].rfind("source-source_flair-", 0), 0u) << lines[0];
   EXPECT_NE(lines[1].find("\tsweep\tde_novo\tn=3\trepeat=1\tpending"), std::string::npos) << lines[1];
-  // Interrupted after 5 runs (as if killed), then resumed by the same command.
-  r = test::runCli("run " + common + " --jobs 2 2>&1");
-  (void)r;
+  // Stopped after 5 runs (as if killed), then continued by the same command.
+  r = test::runCli("run " + common + " --jobs 2 2>&1", "MST_STOP_AFTER_RUNS=5");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("5 runs completed, 0 already done, of 12"), std::string::npos) << r.out;
+  r = test::runCli("run " + common + " --jobs 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("7 runs completed, 5 already done, of 12"), std::string::npos) << r.out;
   const fs::path exp = d / "res" / "quick_flair";
   int done = 0;
   for (const auto& e : fs::directory_iterator(exp / "runs")) done += fs::exists(e.path() / "run.json");
   EXPECT_EQ(done, 12);
-  // Remove some completed runs to simulate an interruption, then rerun.
+  // A run killed before it recorded its result (no run.json) is redone; the others are kept.
   int removed = 0;
   for (const auto& e : fs::directory_iterator(exp / "runs"))
     if (removed < 3 && e.path().filename().string().rfind("de_novo", 0) == 0) {

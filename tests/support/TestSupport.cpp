@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -30,10 +31,10 @@ static std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-CliResult runCli(const std::string& args) {
+CliResult runCli(const std::string& args, const std::string& env) {
   TempDir tmp("mst-cli");
   const fs::path out = tmp / "out.txt", err = tmp / "err.txt";
-  const std::string cmd = std::string("'") + MST_TEST_BIN + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const std::string cmd = env + (env.empty() ? "" : " ") + std::string("'") + MST_TEST_BIN + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
   int status = std::system(cmd.c_str());
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -53,6 +54,22 @@ void writeFile(const fs::path& p, const std::string& text) {
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary);
   f << text;
+}
+
+double correlationInMask(const std::vector<float>& a, const std::vector<float>& b, const std::vector<uint8_t>& mask) {
+  double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+  int64_t n = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (mask[i]) {
+      sa += a[i];
+      sb += b[i];
+      sab += static_cast<double>(a[i]) * b[i];
+      saa += static_cast<double>(a[i]) * a[i];
+      sbb += static_cast<double>(b[i]) * b[i];
+      ++n;
+    }
+  const double cov = sab / n - sa / n * sb / n;
+  return cov / std::sqrt((saa / n - sa * sa / n / n) * (sbb / n - sb * sb / n / n));
 }
 
 fs::path sharedData() { return fs::path(MST_SHARED_DIR) / "data" / "open_ms_data"; }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "lib/core/Volume.h"
 
@@ -28,13 +29,17 @@ struct CliResult {
   std::string out, err;
 };
 
-// Runs build/bin/mstransfer with a shell-quoted argument string.
-CliResult runCli(const std::string& args);
+// Runs build/bin/mstransfer with a shell-quoted argument string (and optional
+// environment assignments, e.g. "MST_LOG=debug").
+CliResult runCli(const std::string& args, const std::string& env = "");
 
 // Cubic test geometry with isotropic spacing.
 Geometry cubeGeometry(int64_t n, double spacing = 1.0);
 
 void writeFile(const fs::path& p, const std::string& text);
+
+// Pearson correlation of two equally sized arrays over the voxels where mask is nonzero.
+double correlationInMask(const std::vector<float>& a, const std::vector<float>& b, const std::vector<uint8_t>& mask);
 bool sharedDataPresent();  // ../shared/data/open_ms_data exists (opt-in checks)
 fs::path sharedData();
 
