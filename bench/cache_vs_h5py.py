@@ -19,6 +19,9 @@ import nibabel as nib
 import numpy as np
 from scipy import ndimage
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import best_of  # noqa: E402
+
 
 def h5py_patches(path, patch, n, cache_mb):
     f = h5py.File(path, "r", rdcc_nbytes=cache_mb << 20, rdcc_nslots=100003)
@@ -51,14 +54,6 @@ def python_preprocess(flair, brain, resample):
     out = np.where(m, (np.clip(a, p0, p1) - v.mean()) / v.std(), 0)
     return out
 
-
-def best_of(f, n=3):
-    b = 1e9
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        b = min(b, time.perf_counter() - t)
-    return b
 
 
 def main():

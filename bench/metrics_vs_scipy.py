@@ -13,11 +13,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import nibabel as nib
 import numpy as np
 from scipy import ndimage
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import best_of  # noqa: E402
 
 
 def ellipsoid(m, c, r):
@@ -52,21 +54,13 @@ def evaluate_any(pred, truth):
     return nt, npred, found, true_pred, dice
 
 
-def best_of(f, n=5):
-    best = 1e9
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t)
-    return best
-
 
 def main():
     bench = sys.argv[1] if len(sys.argv) > 1 else "build/bin/mstransfer_bench"
     truth, pred = make_masks()
     s26 = ndimage.generate_binary_structure(3, 3)
-    t_label = best_of(lambda: ndimage.label(truth, s26))
-    t_eval = best_of(lambda: evaluate_any(pred, truth))
+    t_label = best_of(lambda: ndimage.label(truth, s26), 5)
+    t_eval = best_of(lambda: evaluate_any(pred, truth), 5)
     nt, npred, found, true_pred, dice = evaluate_any(pred, truth)
     with tempfile.TemporaryDirectory() as d:
         # numpy [z,y,x] -> NIfTI [x,y,z]
