@@ -18,7 +18,7 @@ echo
 for task in flair new_lesions enhancement; do
   cat "$RESULTS/demo_$task/table.md"
   echo
-  sed -n 's/^/source model: /p' "$RESULTS/demo_$task/sources.csv" | grep -E "sensitivity|ppv" || true
+  grep "^- source" "$RESULTS/demo_$task/report.md" | sed 's/^- /source model /' || true
   echo
 done
 echo "figures: $RESULTS/demo_*/figure.png; everything else: $RESULTS/demo_*/report.md"
