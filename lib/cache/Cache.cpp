@@ -424,23 +424,23 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
     old.file.reset();
   }
   // Preprocess the others in parallel; HDF5 writes are serialised.
-  std::vector<size_t> todo;
+  std::vector<size_t> pending;
   for (size_t i = 0; i < manifest.rows.size(); ++i)
-    if (!reuse[i]) todo.push_back(i);
+    if (!reuse[i]) pending.push_back(i);
   std::unique_ptr<Progress> bar;
-  if (options.progress) bar = std::make_unique<Progress>("preprocess", static_cast<int64_t>(todo.size()));
+  if (options.progress) bar = std::make_unique<Progress>("preprocess", static_cast<int64_t>(pending.size()));
   std::atomic<size_t> next{0};
   std::atomic<int> done{0};
   std::mutex failMu;
   std::exception_ptr failure;
   auto worker = [&]() {
-    for (size_t t = next++; t < todo.size(); t = next++) {
+    for (size_t t = next++; t < pending.size(); t = next++) {
       try {
-        const auto& row = manifest.rows[todo[t]];
+        const auto& row = manifest.rows[pending[t]];
         preprocess::Study st = preprocess::preprocessStudy(row, cfg);
         {
           std::lock_guard<std::mutex> l(h5Mutex());
-          writeStudy(outFile.get(), row, st, keys[todo[t]], cfg);
+          writeStudy(outFile.get(), row, st, keys[pending[t]], cfg);
         }
         const int d = ++done;
         std::lock_guard<std::mutex> l(failMu);
@@ -448,11 +448,11 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
       } catch (...) {
         std::lock_guard<std::mutex> l(failMu);
         if (!failure) failure = std::current_exception();
-        next = todo.size();
+        next = pending.size();
       }
     }
   };
-  const int nThreads = std::max(1, std::min<int>(options.threads, static_cast<int>(todo.size())));
+  const int nThreads = std::max(1, std::min<int>(options.threads, static_cast<int>(pending.size())));
   preprocess::setThreads(std::max(1, options.threads / nThreads));
   std::vector<std::thread> pool;
   for (int t = 0; t < nThreads; ++t) pool.emplace_back(worker);
@@ -463,7 +463,7 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
     std::rethrow_exception(failure);  // AtomicOutput removes the temporary file
   }
   if (bar) bar->finish();
-  rep.built = static_cast<int>(todo.size());
+  rep.built = static_cast<int>(pending.size());
   {
     std::lock_guard<std::mutex> l(h5Mutex());
     H5Adelete(outFile.get(), "complete");

@@ -358,6 +358,7 @@ Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, 
   Plan plan;
   ProblemList problems;
   const std::string f = e.file.string();
+  const nlohmann::json resolved = nlohmann::json::parse(e.resolvedJson);  // infer/eval settings recorded per run
   io::Manifest target = resolveManifest(e.data, dataRoot, generate, threads, "the target data");
   const bool dryWithoutData = target.rows.empty();
   if (dryWithoutData) target = syntheticRows(e.data);  // dry run before the data exist
@@ -446,8 +447,8 @@ Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, 
                         {"train_ids", r.trainIds}, {"val_ids", r.valIds}, {"test_ids", r.testIds},
                         {"train", r.train.canonical()}, {"model", sourceModel.toJson()},
                         {"preprocess", sourcePre.canonical()},
-                        {"infer", nlohmann::json::parse(e.resolvedJson)["infer"]},
-                        {"eval", nlohmann::json::parse(e.resolvedJson)["eval"]}};
+                        {"infer", resolved["infer"]},
+                        {"eval", resolved["eval"]}};
     r.configJson = j.dump(2);
     // Named by what makes it (not by the experiment), so experiments can share it.
     r.id = "source-" + s.data.cohort + (s.data.cohort.empty() ? s.data.manifest.stem().string() : "") + "-" +
@@ -483,8 +484,8 @@ Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, 
                             {"train", r.train.canonical()}, {"model", e.model.toJson()},
                             {"preprocess", e.preprocess.canonical()}, {"source_run", r.sourceRunId},
                             {"source_checkpoint", r.sourceCheckpoint.string()},
-                            {"infer", nlohmann::json::parse(e.resolvedJson)["infer"]},
-                            {"eval", nlohmann::json::parse(e.resolvedJson)["eval"]}};
+                            {"infer", resolved["infer"]},
+                            {"eval", resolved["eval"]}};
         r.configJson = j.dump(2);
         char head[64];
         std::snprintf(head, sizeof head, "%s-n%d-r%d-", arm.name.c_str(), n, rep + 1);

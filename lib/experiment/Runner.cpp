@@ -194,12 +194,12 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
   };
 
   // The sweep.
-  std::vector<const RunSpec*> todo;
+  std::vector<const RunSpec*> pending;
   for (const auto& r : runs) {
     if (fs::exists(expDir / "runs" / r.id / "run.json")) ++sum.skipped;
-    else todo.push_back(&r);
+    else pending.push_back(&r);
   }
-  log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done, ", todo.size(), " to do), ", jobs,
+  log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done, ", pending.size(), " pending), ", jobs,
             " in parallel");
   std::atomic<size_t> next{0};
   std::atomic<int> completed{0}, started{0};
@@ -207,9 +207,9 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
   std::exception_ptr failure;
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&]() {
-    for (size_t i = next++; i < todo.size(); i = next++) {
+    for (size_t i = next++; i < pending.size(); i = next++) {
       if (opt.stopAfterRuns > 0 && started++ >= opt.stopAfterRuns) return;  // tests: as if killed here
-      const RunSpec& r = *todo[i];
+      const RunSpec& r = *pending[i];
       try {
         executeRun(cx, r, expDir / "runs" / r.id, cx.targetCache, plan.manifests.at("target"), e.preprocess,
                    sourceCheckpoint(r), jobs == 1);
@@ -217,11 +217,11 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
         const double el = since(start);
         std::lock_guard<std::mutex> l(mu);
         log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(el), " s elapsed, about ",
-                  static_cast<int>(el / c * (static_cast<double>(todo.size()) - c)), " s left)");
+                  static_cast<int>(el / c * (static_cast<double>(pending.size()) - c)), " s left)");
       } catch (...) {
         std::lock_guard<std::mutex> l(mu);
         if (!failure) failure = std::current_exception();
-        next = todo.size();
+        next = pending.size();
       }
     }
   };

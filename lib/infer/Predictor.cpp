@@ -92,17 +92,7 @@ PredictReport predictFromCache(const std::filesystem::path& checkpoint, const ca
   int done = 0;
   for (int s : which) {
     const auto& m = cache.studies()[static_cast<size_t>(s)];
-    auto chans = cache.readImage(s);
-    std::vector<torch::Tensor> ts;
-    for (auto& c : chans)
-      ts.push_back(torch::from_blob(c.data.data(), {m.size[2], m.size[1], m.size[0]}, torch::kFloat32).clone());
-    torch::Tensor prob = predictProbabilities(net, torch::stack(ts), meta.patch, o.infer, device);
-    FloatVolume onFinal(m.mapping.final);
-    std::memcpy(onFinal.data.data(), prob.data_ptr<float>(), onFinal.data.size() * sizeof(float));
-    // Outside the brain mask nothing is predicted.
-    MaskVolume brain = cache.readBrainmask(s);
-    for (size_t i = 0; i < onFinal.data.size(); ++i)
-      if (!brain.data[i]) onFinal.data[i] = 0.0f;
+    FloatVolume onFinal = predictCachedStudy(net, cache, s, meta.patch, o.infer, device);
     FloatVolume onRef = preprocess::toReference(onFinal, m.mapping, true);
     MaskVolume mask = binarize(onRef, o.infer.threshold, o.infer.minComponentVoxels);
     io::writeImage(outDir / eval::probFileName(m.id), onRef);

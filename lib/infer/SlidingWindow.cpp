@@ -1,6 +1,7 @@
 #include "lib/infer/SlidingWindow.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "lib/core/Error.h"
 
@@ -106,6 +107,21 @@ torch::Tensor predictProbabilities(model::UNet3d& net, const torch::Tensor& imag
   torch::Tensor out = acc / norm;
   (void)C;
   return out.slice(0, 0, Z).slice(1, 0, Y).slice(2, 0, X).contiguous();
+}
+
+FloatVolume predictCachedStudy(model::UNet3d& net, const cache::CacheReader& cache, int study, const Size3& window,
+                               const InferConfig& config, const torch::Device& device) {
+  const auto& m = cache.studies()[static_cast<size_t>(study)];
+  auto chans = cache.readImage(study);
+  std::vector<torch::Tensor> ts;
+  for (auto& c : chans) ts.push_back(torch::from_blob(c.data.data(), {m.size[2], m.size[1], m.size[0]}, torch::kFloat32));
+  torch::Tensor prob = predictProbabilities(net, torch::stack(ts), window, config, device);  // stack copies
+  FloatVolume out(m.mapping.final);
+  std::memcpy(out.data.data(), prob.data_ptr<float>(), out.data.size() * sizeof(float));
+  const MaskVolume brain = cache.readBrainmask(study);
+  for (size_t i = 0; i < out.data.size(); ++i)
+    if (!brain.data[i]) out.data[i] = 0.0f;
+  return out;
 }
 
 }  // namespace mst::infer

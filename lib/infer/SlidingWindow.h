@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include "lib/cache/Cache.h"
 #include "lib/core/Volume.h"
 #include "lib/infer/InferConfig.h"
 #include "lib/model/UNet3d.h"
@@ -15,6 +16,11 @@ namespace mst::infer {
 // window of each axis ends at the volume's edge.
 torch::Tensor predictProbabilities(model::UNet3d& net, const torch::Tensor& image, const Size3& window,
                                    const InferConfig& config, const torch::Device& device);
+
+// Probability map of one cached study on its cropped grid (mapping.final),
+// zero outside the brain mask. Used by prediction and by training's validation.
+FloatVolume predictCachedStudy(model::UNet3d& net, const cache::CacheReader& cache, int study, const Size3& window,
+                               const InferConfig& config, const torch::Device& device);
 
 // Gaussian importance map [Z, Y, X] for a window (sigma = size / 8 per axis), max 1, min clamped > 0.
 torch::Tensor gaussianMap(const Size3& window);

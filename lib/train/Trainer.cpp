@@ -153,16 +153,7 @@ double validate(model::UNet3d& net, const cache::CacheReader& reader, const std:
   double sum = 0;
   int n = 0;
   for (int s : studies) {
-    const auto& m = reader.studies()[static_cast<size_t>(s)];
-    auto chans = reader.readImage(s);
-    std::vector<torch::Tensor> ts;
-    for (auto& c : chans) ts.push_back(torch::from_blob(c.data.data(), {m.size[2], m.size[1], m.size[0]}, torch::kFloat32).clone());
-    torch::Tensor prob = infer::predictProbabilities(net, torch::stack(ts), patch, cfg, device);
-    FloatVolume pv(m.mapping.final);
-    std::memcpy(pv.data.data(), prob.data_ptr<float>(), pv.data.size() * sizeof(float));
-    MaskVolume brain = reader.readBrainmask(s);
-    for (size_t i = 0; i < pv.data.size(); ++i)
-      if (!brain.data[i]) pv.data[i] = 0;
+    FloatVolume pv = infer::predictCachedStudy(net, reader, s, patch, cfg, device);
     MaskVolume pred = infer::binarize(pv, cfg.threshold, cfg.minComponentVoxels);
     auto r = metrics::evaluate(pred, reader.readLabel(s), lo);
     if (r.f1) {
