@@ -1,7 +1,9 @@
 #include "lib/cli/CliCommon.h"
 
 #include <iostream>
+#include <cstdint>
 #include <thread>
+#include <typeinfo>
 
 #include "lib/core/Error.h"
 
@@ -14,7 +16,18 @@ bool parseArgs(const std::string& command, const std::string& usage, const std::
   try {
     auto parser = po::command_line_parser(args).options(options);
     if (positional) parser.positional(*positional);
-    po::store(parser.run(), vm);
+    const po::parsed_options parsed = parser.run();
+    po::store(parsed, vm);
+    // Boost converts "-1" to an unsigned option by wrapping around (to 18446744073709551615): refuse it.
+    for (const auto& o : parsed.options) {
+      if (!vm.count(o.string_key)) continue;
+      const auto& t = vm[o.string_key].value().type();
+      const bool isUnsigned = t == typeid(uint64_t) || t == typeid(unsigned) || t == typeid(unsigned long long);
+      for (const auto& v : o.value)
+        if (isUnsigned && !v.empty() && v.find('-') != std::string::npos)
+          throw InputError("mstransfer " + command + ": --" + o.string_key + ": expected a non-negative integer, got '" +
+                           v + "'");
+    }
     if (vm.count("help")) {
       std::cout << "Usage: mstransfer " << command << " " << usage << "\n\n" << summary << "\n\n" << options << "\n";
       return false;

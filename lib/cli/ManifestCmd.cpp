@@ -24,14 +24,19 @@ int runCheck(const Args& args) {
   if (!parseArgs("manifest check", "FILE [options]",
                  "Checks every row and file of a manifest and reports every problem at once.", opts, args, vm, &pos))
     return 0;
-  io::Manifest m = io::readManifest(file);  // structural problems throw InputError (exit 2)
+  // Structure first, then the files of every row that parsed: every problem is reported at once.
+  ProblemList structure;
+  io::Manifest m = io::readManifest(file, structure);
+  for (const auto& w : m.warnings) std::cerr << "warning: " << w << "\n";
   io::CheckOptions co;
   co.readVoxels = !headersOnly;
   co.requiredChannels = splitComma(channels);
   co.requireLabel = requireLabel;
   io::CheckReport rep = io::checkManifest(m, co);
   for (const auto& n : rep.notes) std::cerr << "note: " << n << "\n";
-  if (!rep.ok()) throw InputError(rep.problems);
+  std::vector<std::string> all = structure.problems();
+  all.insert(all.end(), rep.problems.begin(), rep.problems.end());
+  if (!all.empty()) throw InputError(all);
   std::string chans;
   for (const auto& c : m.channels) chans += (chans.empty() ? "" : ", ") + c;
   std::cout << file << ": OK, " << rep.studies << " studies, channels: " << chans

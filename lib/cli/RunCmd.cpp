@@ -38,7 +38,11 @@ int runRun(const Args& args) {
       "shard", po::value(&shard), "K/N: run only the K-th of N deterministic shares of the runs (cluster arrays)")(
       "device", po::value(&device)->default_value("cpu"), "cpu or cuda")(
       "dry-run", po::bool_switch(&ro.dryRun), "print the runs (id first) with their status and exit")(
-      "no-report", "skip rebuilding tables and figures at the end");
+      "no-report", "skip rebuilding tables and figures at the end")(
+      "no-progress", "no progress bars (logs only)")(
+      "run-id", po::value(&ro.onlyRun), "execute only this planned run (id from --dry-run) in this process; the runner "
+                                        "starts one such child process per run")(
+      "plan-hash", po::value(&ro.expectedPlanHash), "with --run-id: the resolved experiment's hash the runner planned with");
   po::positional_options_description pos;
   pos.add("experiment", 1);
   po::variables_map vm;
@@ -52,12 +56,14 @@ int runRun(const Args& args) {
   ro.dataRoot = dataRoot;
   ro.device = device;
   ro.report = !vm.count("no-report");
+  ro.progress = !vm.count("no-progress");
+  if (ro.threads < 1) throw InputError("--threads: expected >= 1, got " + std::to_string(ro.threads));
   if (!shard.empty()) parseShard(shard, ro.shardK, ro.shardN);
   if (ro.jobs < 1) throw InputError("--jobs: expected >= 1, got " + std::to_string(ro.jobs));
   if (const char* stop = std::getenv("MST_STOP_AFTER_RUNS")) ro.stopAfterRuns = std::atoi(stop);
   auto e = experiment::loadExperiment(file);  // the whole file is checked before any work
   auto s = experiment::runExperiment(e, ro);
-  if (!ro.dryRun)
+  if (!ro.dryRun && ro.onlyRun.empty())
     std::cout << s.dir.string() << ": " << s.completed << " runs completed, " << s.skipped << " already done, of "
               << s.total << (ro.shardN > 1 ? " in shard " + shard : "") << "\n";
   return 0;
@@ -80,8 +86,9 @@ int runReport(const Args& args) {
   if (exps.empty()) throw InputError("'" + results + "': no experiment results (no experiment.json) found");
   for (const auto& d : exps) {
     auto r = report::buildReport(d);
-    std::cout << d.string() << ": " << r.runs << " runs; table.md, table.tex, table.csv"
-              << (r.figure ? ", figure.png, figure.pdf" : "") << "\n";
+    std::cout << d.string() << ": " << r.runs << " runs"
+              << (r.stale ? " (" + std::to_string(r.stale) + " stale run folder(s) of earlier settings ignored)" : std::string())
+              << "; table.md, table.tex, table.csv" << (r.figure ? ", figure.png, figure.pdf" : "") << "\n";
   }
   return 0;
 }

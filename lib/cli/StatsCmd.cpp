@@ -44,6 +44,7 @@ int runPaired(const Args& args) {
                  "in either arm are dropped and counted.",
                  opts, args, vm))
     return 0;
+  po_.validate("stats paired: --");
   auto joined = stats::joinOnStudy(a, b, metric);
   for (const auto& u : joined.unmatched) log::warn("study not in both files: ", u);
   auto r = stats::comparePaired(joined.a, joined.b, po_);

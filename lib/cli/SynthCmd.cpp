@@ -55,6 +55,14 @@ int runSynth(const Args& args) {
                  "manifest per cohort. Deterministic: the same options give byte-identical files.",
                  opts, args, vm))
     return 0;
+  {
+    ProblemList p;
+    if (vm.count("count") && count < 1) p.add("synth: --count: expected >= 1 studies, got " + std::to_string(count));
+    if (vm.count("spacing") && !(spacing > 0 && spacing <= 20))
+      p.add("synth: --spacing: expected a voxel size in mm, 0 < spacing <= 20, got " + log::cat(spacing));
+    if (threads < 1) p.add("synth: --threads: expected >= 1, got " + std::to_string(threads));
+    p.throwIfAny();
+  }
   std::vector<synth::CohortOptions> jobs;
   auto base = [&](const std::string& name, int n, const Size3& sh, double sp) {
     synth::CohortOptions o;

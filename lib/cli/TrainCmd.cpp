@@ -115,6 +115,8 @@ int runTrain(const Args& args) {
   } else {
     Rng rng(seed ^ 0xabcdefULL);
     std::shuffle(ids.begin(), ids.end(), rng.engine());
+    if (!(valFraction >= 0 && valFraction < 1))
+      throw InputError("train: --val-fraction: expected a share in [0, 1), got " + log::cat(valFraction));
     const size_t nVal = ids.size() > 1 ? static_cast<size_t>(std::lround(valFraction * ids.size())) : 0;
     job.valIds.assign(ids.begin(), ids.begin() + static_cast<long>(nVal));
     job.trainIds.assign(ids.begin() + static_cast<long>(nVal), ids.end());

@@ -35,6 +35,13 @@ const toml::table* tableAt(const toml::table* t, const char* key) {
   return n ? n->as_table() : nullptr;
 }
 
+// Seeds are non-negative integers (a negative one would silently wrap around).
+uint64_t seedValue(Section& s, const char* key, int64_t def) {
+  const int64_t v = s.integer(key, def);
+  if (v < 0) s.problem(key, "expected a non-negative integer seed, got " + std::to_string(v));
+  return static_cast<uint64_t>(std::max<int64_t>(0, v));
+}
+
 DataSpec readData(Section& s, const std::filesystem::path& base, bool required) {
   DataSpec d;
   d.cohort = s.string("cohort", "");
@@ -43,7 +50,7 @@ DataSpec readData(Section& s, const std::filesystem::path& base, bool required) 
   d.channels = s.strings("channels", {});
   d.preset = s.choice("preset", d.preset, {"demo", "paper"});
   d.synthCount = static_cast<int>(s.integer("count", 0));
-  d.synthSeed = static_cast<uint64_t>(s.integer("seed", 1));
+  d.synthSeed = seedValue(s, "seed", 1);
   d.longitudinalMode = s.choice("longitudinal_mode", d.longitudinalMode, {"transform", "register"});
   d.shape = s.size3("shape", d.shape);
   d.spacingMm = s.number("spacing", 0.0);
@@ -66,7 +73,8 @@ DataSpec readData(Section& s, const std::filesystem::path& base, bool required) 
     }
   }
   if (!m.empty() && d.channels.empty()) s.problem("channels", "required with a manifest (e.g. channels = [\"flair\"])");
-  if (d.synthCount < 0) s.problem("count", "expected >= 0");
+  if (d.synthCount < 0) s.problem("count", "expected >= 1 (or 0 for the preset's count)");
+  if (d.spacingMm < 0) s.problem("spacing", "expected a voxel size in mm > 0");
   return d;
 }
 
@@ -83,7 +91,8 @@ SourceSpec readSource(Section& s, const std::string& name, const std::filesystem
     src.trainStudies = static_cast<int>(p.integer("train_studies", 0));
     src.testStudies = static_cast<int>(p.integer("test_studies", 0));
     src.valFraction = p.number("val_fraction", 0.0);
-    src.seed = static_cast<uint64_t>(p.integer("seed", 1));
+    src.seed = seedValue(p, "seed", 1);
+    if (!(src.valFraction >= 0 && src.valFraction < 1)) p.problem("val_fraction", "expected a share in [0, 1)");
     Section t = p.sub("train");
     src.train = readTrain(t, defaults);
     t.finish();
@@ -147,7 +156,7 @@ Experiment loadExperiment(const std::filesystem::path& file) {
   Section test(tableAt(root, "test"), f, "test", &problems);
   e.testSubjects = test.strings("subjects", {});
   e.testCount = static_cast<int>(test.integer("count", 0));
-  e.testSeed = static_cast<uint64_t>(test.integer("seed", 1));
+  e.testSeed = seedValue(test, "seed", 1);
   if (!test.present()) test.problem("count", "missing [test] section (subjects = [...] or count + seed)");
   else if (e.testSubjects.empty() == (e.testCount <= 0)) test.problem("count", "give exactly one of subjects or count (> 0)");
   test.finish();
@@ -155,7 +164,7 @@ Experiment loadExperiment(const std::filesystem::path& file) {
   Section sw(tableAt(root, "sweep"), f, "sweep", &problems);
   for (auto v : sw.integers("train_sizes", {})) e.trainSizes.push_back(static_cast<int>(v));
   e.repeats = static_cast<int>(sw.integer("repeats", 1));
-  e.sweepSeed = static_cast<uint64_t>(sw.integer("seed", 1));
+  e.sweepSeed = seedValue(sw, "seed", 1);
   e.valFraction = sw.number("val_fraction", 0.0);
   if (e.trainSizes.empty()) sw.problem("train_sizes", "expected a non-empty list, e.g. [10, 20, 30]");
   for (int n : e.trainSizes)
@@ -200,7 +209,7 @@ Experiment loadExperiment(const std::filesystem::path& file) {
   e.stats.test = st.choice("test", e.stats.test, {"wilcoxon", "t"});
   e.stats.referenceArm = st.string("reference_arm", "");
   e.stats.paired.bootstrapResamples = static_cast<int>(st.integer("bootstrap", e.stats.paired.bootstrapResamples));
-  e.stats.paired.seed = static_cast<uint64_t>(st.integer("seed", static_cast<int64_t>(e.stats.paired.seed)));
+  e.stats.paired.seed = seedValue(st, "seed", static_cast<int64_t>(e.stats.paired.seed));
   e.stats.paired.ciLevel = st.number("ci_level", e.stats.paired.ciLevel);
   const auto cols = metrics::metricColumns();
   for (const auto& m : e.stats.metrics)
@@ -228,6 +237,7 @@ Experiment loadExperiment(const std::filesystem::path& file) {
       for (const auto& p : ex.problems()) problems.add(p);
     }
   };
+  collect([&] { e.stats.paired.validate(f + ": [stats] "); });
   collect([&] { e.preprocess.validate(f + ": [preprocess] "); });
   collect([&] { e.model.validate(f + ": [model] "); });
   collect([&] { e.infer.validate(f + ": [infer] "); });

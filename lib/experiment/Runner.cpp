@@ -16,6 +16,7 @@
 #include "lib/core/Fs.h"
 #include "lib/core/Hash.h"
 #include "lib/core/Log.h"
+#include "lib/core/Process.h"
 #include "lib/core/Version.h"
 #include "lib/eval/Evaluation.h"
 #include "lib/infer/Predictor.h"
@@ -42,8 +43,8 @@ io::Manifest subset(const io::Manifest& m, const std::vector<std::string>& ids) 
 }
 
 std::string runStatus(const fs::path& dir) {
-  if (fs::exists(dir / "run.json")) return "done";
-  if (fs::exists(dir / "model" / "last.pt.json")) return "partial";
+  if (report::runComplete(dir)) return "done";
+  if (fs::exists(dir / "model" / "resume" / "state.json") || fs::exists(dir / "run.json")) return "partial";
   return "pending";
 }
 
@@ -90,6 +91,7 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   const io::Manifest test = subset(manifest, r.testIds);
   auto rows = eval::evaluateSet(eval::findPredictions(test, dir / "pred"), cx.e.eval, false);
   eval::writePerStudyCsv(dir / "per_study.csv", rows, true);
+  const std::string perStudyText = readText(dir / "per_study.csv");
   const double evalS = since(t2);
   nlohmann::json j;
   j["id"] = r.id;
@@ -98,6 +100,7 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   j["train_size"] = r.trainSize;
   j["repeat"] = r.repeat;
   j["status"] = "done";
+  j["per_study_hash"] = report::perStudyHash(perStudyText);
   j["config"] = nlohmann::json::parse(r.configJson);
   j["seed"] = r.train.seed;
   j["train_result"] = {{"iterations", tr.iterations}, {"best_iteration", tr.bestIteration},
@@ -105,7 +108,8 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
                        {"frozen_parameters", tr.frozen.size()}};
   if (!sourceCkpt.empty()) j["source_checkpoint"] = sourceCkpt.string();
   j["timings_s"] = {{"train", trainS}, {"predict", predS}, {"evaluate", evalS}};
-  j["threads"] = train::torchThreads();
+  j["threads"] = train::torchThreads();  // per run: results are reproducible for a given thread count
+  j["process"] = "one process per run";
   j["device"] = cx.opt.device;
   j["git_commit"] = gitCommit();
   j["mstransfer_version"] = version();
@@ -132,14 +136,125 @@ std::vector<std::string> describeRuns(const Plan& plan, const fs::path& expDir, 
   return lines;
 }
 
+namespace {
+
+fs::path sharedDir(const RunOptions& opt) { return opt.results / "_shared"; }
+
+// Caches and source models live under RESULTS/_shared/, keyed by what made them (data and
+// preprocessing, channels included), so that experiments with the same data or the same
+// source (e.g. FLAIR and new lesions) share them and no cache is rewritten under other settings.
+fs::path cachePath(const RunOptions& opt, const std::string& prefix, const DataSpec& d,
+                   const preprocess::PreprocessConfig& pre) {
+  const std::string key = Hasher().str(d.describe()).str(pre.canonical()).hex().substr(0, 10);
+  return sharedDir(opt) / "cache" / (prefix + "-" + key + ".h5");
+}
+
+preprocess::PreprocessConfig sourcePreprocess(const Experiment& e, const SourceSpec& spec) {
+  preprocess::PreprocessConfig pre = e.preprocess;
+  pre.channels = spec.data.channels;
+  return pre;
+}
+
+std::string planHash(const Experiment& e) { return Hasher().str(e.resolvedJson).hex(); }
+
+fs::path sourceCheckpointOf(const RunSpec& r, const RunOptions& opt) {
+  if (!r.sourceRunId.empty()) return sharedDir(opt) / "sources" / r.sourceRunId / "model" / "best.pt";
+  return r.sourceCheckpoint;
+}
+
+// Child mode: execute one planned run in this process.
+RunSummary executeOne(const Experiment& e, const RunOptions& opt) {
+  if (!opt.expectedPlanHash.empty() && opt.expectedPlanHash != planHash(e))
+    throw InputError(e.file.string() + ": the experiment file changed while the experiment was running; run it again");
+  Plan plan = planExperiment(e, opt.dataRoot, false, opt.threads);
+  const fs::path expDir = opt.results / e.name;
+  Context cx{e, plan, expDir, cachePath(opt, "target", e.data, e.preprocess), {}, opt};
+  cache::BuildOptions bo;
+  bo.threads = opt.threads;
+  bo.progress = false;
+  RunSummary sum;
+  sum.dir = expDir;
+  sum.total = 1;
+  for (const auto& s : plan.sources) {
+    if (s.id != opt.onlyRun) continue;
+    const SourceSpec& spec = e.sources.at(s.arm);
+    const auto pre = sourcePreprocess(e, spec);
+    const fs::path cacheFile = cachePath(opt, "source", spec.data, pre);
+    cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cacheFile, bo);  // a hit when the runner built it
+    executeRun(cx, s, sharedDir(opt) / "sources" / s.id, cacheFile, plan.manifests.at("source:" + s.arm), pre, {}, true);
+    sum.completed = 1;
+    return sum;
+  }
+  for (const auto& r : plan.runs) {
+    if (r.id != opt.onlyRun) continue;
+    cache::buildCache(plan.manifests.at("target"), e.preprocess, cx.targetCache, bo);
+    const fs::path ckpt = sourceCheckpointOf(r, opt);
+    if (!ckpt.empty() && !fs::exists(ckpt))
+      throw InputError("run " + r.id + ": source model '" + ckpt.string() + "' does not exist (train the source first)");
+    executeRun(cx, r, expDir / "runs" / r.id, cx.targetCache, plan.manifests.at("target"), e.preprocess, ckpt,
+               opt.progress);
+    sum.completed = 1;
+    return sum;
+  }
+  throw InputError("--run-id: '" + opt.onlyRun + "' is not a run of " + e.file.string() + " (see --dry-run)");
+}
+
+// The command line of a child that executes one run.
+std::vector<std::string> childCommand(const Experiment& e, const RunOptions& opt, const std::string& id, int perRun,
+                                      bool progress) {
+  std::vector<std::string> a = {opt.binary.empty() ? selfExecutable().string() : opt.binary.string(),
+                                "run",
+                                fs::absolute(e.file).string(),
+                                "--results",
+                                fs::absolute(opt.results).string(),
+                                "--data-root",
+                                fs::absolute(opt.dataRoot).string(),
+                                "--threads",
+                                std::to_string(perRun),
+                                "--device",
+                                opt.device,
+                                "--run-id",
+                                id,
+                                "--plan-hash",
+                                planHash(e)};
+  if (!progress) a.push_back("--no-progress");
+  return a;
+}
+
+void writePlanJson(const fs::path& expDir, const Plan& plan) {
+  nlohmann::json runs = nlohmann::json::array(), sources = nlohmann::json::array();
+  std::set<std::string> used;
+  for (const auto& r : plan.runs) {
+    runs.push_back(r.id);
+    if (!r.sourceRunId.empty()) used.insert(r.sourceRunId);
+  }
+  for (const auto& s : plan.sources)
+    if (used.count(s.id)) sources.push_back(s.id);
+  writeTextAtomic(expDir / "plan.json",
+                  nlohmann::json({{"runs", runs}, {"sources", sources},
+                                  {"note", "the runs the report reads; other folders under runs/ are stale"}})
+                      .dump(2));
+}
+
+}  // namespace
+
 RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
+  if (e.name == "_shared") throw InputError(e.file.string() + ": name '_shared' is reserved");
+  if (opt.jobs < 1) throw InputError("--jobs: expected >= 1, got " + std::to_string(opt.jobs));
+  if (opt.threads < 1) throw InputError("--threads: expected >= 1, got " + std::to_string(opt.threads));
+  if (opt.device != "cpu") infer::checkDevice(opt.device);
+  if (!opt.onlyRun.empty()) {
+    train::setThreads(opt.threads);
+    return executeOne(e, opt);
+  }
   RunSummary sum;
   const fs::path expDir = opt.results / e.name;
   sum.dir = expDir;
-  const int jobs = std::max(1, opt.jobs);
-  if (e.name == "_shared") throw InputError(e.file.string() + ": name '_shared' is reserved");
-  train::setThreads(std::max(1, opt.threads / jobs));
-  if (opt.device != "cpu") infer::checkDevice(opt.device);
+  const int jobs = opt.jobs;
+  // Each run gets its own process and its share of the cores; the result of a run depends
+  // on its configuration, its seed and this per-run thread count only.
+  const int perRun = std::max(1, opt.threads / jobs);
+  train::setThreads(opt.threads);  // data generation and cache builds in this process
   Plan plan = planExperiment(e, opt.dataRoot, !opt.dryRun, opt.threads);
   if (opt.dryRun) {
     for (const auto& l : describeRuns(plan, expDir, opt.shardK, opt.shardN)) std::cout << l << "\n";
@@ -147,39 +262,37 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
   }
   fs::create_directories(expDir);
   writeTextAtomic(expDir / "experiment.json", e.resolvedJson);
+  writePlanJson(expDir, plan);
   const auto runs = shardRuns(plan.runs, opt.shardK, opt.shardN);
   sum.total = static_cast<int>(runs.size());
 
-  // Caches: one per data set and preprocessing setting, shared by all runs.
-  Context cx{e, plan, expDir, {}, {}, opt};
+  Context cx{e, plan, expDir, cachePath(opt, "target", e.data, e.preprocess), {}, opt};
   cache::BuildOptions bo;
   bo.threads = opt.threads;
-  // Caches and source models live under RESULTS/_shared/, keyed by what made them, so that
-  // experiments with the same data or the same source (e.g. FLAIR and new lesions) share them.
-  const fs::path shared = opt.results / "_shared";
-  {
-    const std::string key = Hasher().str(e.data.describe()).str(e.preprocess.canonical()).hex().substr(0, 10);
-    cx.targetCache = shared / "cache" / ("target-" + key + ".h5");
-    log::info(e.name, ": preprocessing the target data into ", cx.targetCache.string());
-    cache::buildCache(plan.manifests.at("target"), e.preprocess, cx.targetCache, bo);
-  }
-  std::set<std::string> neededSources;
+  log::info(e.name, ": preprocessing the target data into ", cx.targetCache.string());
+  cache::buildCache(plan.manifests.at("target"), e.preprocess, cx.targetCache, bo);
+
+  // Source models: trained once under a lock, in a child process, shared by experiments.
+  std::set<std::string> neededSources, failedSources;
   for (const auto& r : runs)
     if (!r.sourceRunId.empty()) neededSources.insert(r.sourceRunId);
   for (const auto& s : plan.sources) {
-    if (!neededSources.count(s.id) && opt.shardN > 1) continue;
+    if (!neededSources.count(s.id)) continue;
     const SourceSpec& spec = e.sources.at(s.arm);
-    preprocess::PreprocessConfig pre = e.preprocess;
-    pre.channels = spec.data.channels;
-    const std::string key = Hasher().str(spec.data.describe()).str(pre.canonical()).hex().substr(0, 10);
-    cx.sourceCache[s.arm] = shared / "cache" / ("source-" + key + ".h5");
-    const fs::path dir = shared / "sources" / s.id;
+    const auto pre = sourcePreprocess(e, spec);
+    const fs::path dir = sharedDir(opt) / "sources" / s.id;
     {
-      FileLock lock(shared / "sources" / (s.id + ".lock"));  // one process trains it, the others wait and reuse
-      if (!fs::exists(dir / "run.json")) {
-        log::info(e.name, ": source model ", s.id, " (", s.trainIds.size(), " training studies)");
-        cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cx.sourceCache[s.arm], bo);
-        executeRun(cx, s, dir, cx.sourceCache[s.arm], plan.manifests.at("source:" + s.arm), pre, {}, true);
+      FileLock lock(sharedDir(opt) / "sources" / (s.id + ".lock"));  // one process trains it, the others wait and reuse
+      if (!report::runComplete(dir)) {
+        log::info(e.name, ": source model ", s.id, " (", s.trainIds.size(), " training studies, ", perRun, " thread(s))");
+        cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cachePath(opt, "source", spec.data, pre), bo);
+        const auto rc = runChild(childCommand(e, opt, s.id, perRun, true), {});
+        if (!rc.ok() || !report::runComplete(dir)) {
+          log::error(e.name, ": source model ", s.id, " failed (exit ", rc.exitCode, "); the runs that need it are skipped");
+          failedSources.insert(s.id);
+          sum.failed.push_back(s.id);
+          continue;
+        }
       } else {
         log::info(e.name, ": source model ", s.id, " already trained");
       }
@@ -188,49 +301,65 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
     for (const char* f : {"run.json", "per_study.csv"})
       writeTextAtomic(expDir / "sources" / s.id / f, readText(dir / f));
   }
-  auto sourceCheckpoint = [&](const RunSpec& r) -> fs::path {
-    if (!r.sourceRunId.empty()) return shared / "sources" / r.sourceRunId / "model" / "best.pt";
-    return r.sourceCheckpoint;
-  };
 
-  // The sweep.
+  // The sweep: each run in its own process, `jobs` at a time.
   std::vector<const RunSpec*> pending;
   for (const auto& r : runs) {
-    if (fs::exists(expDir / "runs" / r.id / "run.json")) ++sum.skipped;
+    if (report::runComplete(expDir / "runs" / r.id)) ++sum.skipped;
     else pending.push_back(&r);
   }
   log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done, ", pending.size(), " pending), ", jobs,
-            " in parallel");
+            " in parallel with ", perRun, " thread(s) each");
   std::atomic<size_t> next{0};
   std::atomic<int> completed{0}, started{0};
+  std::atomic<bool> stopped{false};
   std::mutex mu;
-  std::exception_ptr failure;
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&]() {
     for (size_t i = next++; i < pending.size(); i = next++) {
-      if (opt.stopAfterRuns > 0 && started++ >= opt.stopAfterRuns) return;  // tests: as if killed here
-      const RunSpec& r = *pending[i];
-      try {
-        executeRun(cx, r, expDir / "runs" / r.id, cx.targetCache, plan.manifests.at("target"), e.preprocess,
-                   sourceCheckpoint(r), jobs == 1);
-        const int c = ++completed;
-        const double el = since(start);
-        std::lock_guard<std::mutex> l(mu);
-        log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(el), " s elapsed, about ",
-                  static_cast<int>(el / c * (static_cast<double>(pending.size()) - c)), " s left)");
-      } catch (...) {
-        std::lock_guard<std::mutex> l(mu);
-        if (!failure) failure = std::current_exception();
-        next = pending.size();
+      if (opt.stopAfterRuns > 0 && started++ >= opt.stopAfterRuns) {  // tests: as if killed here
+        stopped = true;
+        return;
       }
+      const RunSpec& r = *pending[i];
+      const fs::path dir = expDir / "runs" / r.id;
+      if (failedSources.count(r.sourceRunId)) {
+        std::lock_guard<std::mutex> l(mu);
+        sum.failed.push_back(r.id + " (its source model failed)");
+        continue;
+      }
+      const fs::path logFile = jobs > 1 ? dir / "run.log" : fs::path();
+      const auto rc = runChild(childCommand(e, opt, r.id, perRun, jobs == 1 && opt.progress), logFile);
+      std::lock_guard<std::mutex> l(mu);
+      if (!rc.ok() || !report::runComplete(dir)) {
+        log::error(r.id, ": failed (exit ", rc.exitCode, ")",
+                   logFile.empty() ? std::string() : "; last lines of " + logFile.string() + ":\n" + tailOfFile(logFile, 8));
+        sum.failed.push_back(r.id);
+        continue;
+      }
+      const int c = ++completed;
+      const double el = since(start);
+      log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(el), " s elapsed, about ",
+                static_cast<int>(el / c * (static_cast<double>(pending.size()) - c)), " s left)");
     }
   };
   std::vector<std::thread> pool;
   for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
   sum.completed = completed;
-  if (opt.report && (opt.stopAfterRuns == 0 || completed < opt.stopAfterRuns)) report::buildReport(expDir);
+  if (!sum.failed.empty()) {
+    std::string list;
+    for (const auto& f : sum.failed) list += "\n  " + f;
+    throw Error(e.name + ": " + std::to_string(sum.failed.size()) + " run(s) failed; the others are complete and kept. " +
+                "Run the same command again to retry the failed ones:" + list);
+  }
+  if (stopped) return sum;
+  if (opt.shardN > 1) {
+    log::info(e.name, ": shard ", opt.shardK, "/", opt.shardN, " done; when every shard has finished: mstransfer report ",
+              expDir.string());
+  } else if (opt.report) {
+    report::buildReport(expDir);
+  }
   return sum;
 }
 

@@ -3,18 +3,26 @@
 //
 // Results folder RESULTS/<experiment name>/:
 //   experiment.json             resolved definition (provenance)
-//   cache/*.h5                  preprocessed studies, shared by every run
-//   sources/<id>/               source model, its held-out evaluation, run.json
+//   ../_shared/cache/*.h5       preprocessed studies, shared by every run and experiment
+//   ../_shared/sources/<id>/    source models, trained once and shared
+//   sources/<id>/               a copy of the source model's run.json and held-out evaluation
 //   runs/<id>/                  model/, pred/ (masks), per_study.csv, run.json
 //   per_study.csv summary.csv comparisons.csv table.{md,tex,csv} figure.{png,pdf} report.md
-// A run is complete when its run.json exists; completed runs are skipped,
-// interrupted training resumes from its last checkpoint. Every file is
-// written under a temporary name and renamed, so parallel runs and killed
-// processes never leave half-written results.
+//   plan.json                   the ids of the current plan's runs (what the report reads)
+// Every run (source or sweep) executes in a child process of its own with
+// threads / jobs threads, so concurrent runs share no random generator or
+// thread pool: a run's result depends on its configuration, seed and
+// per-run thread count only. A run is complete when run.json (status done)
+// and the per_study.csv it records by hash exist; completed runs are skipped,
+// interrupted training resumes from its last consistent resume state. Every
+// file is written under a temporary name and renamed, so parallel runs and
+// killed processes (SIGKILL included: children die with the runner) never
+// leave half-written results. A failed run does not stop the others.
 #pragma once
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "lib/experiment/Experiment.h"
 
@@ -30,10 +38,17 @@ struct RunOptions {
   std::string device = "cpu";
   bool report = true;      // rebuild tables and figures at the end
   int stopAfterRuns = 0;   // for tests: stop (as if killed) after this many runs
+  bool progress = true;    // progress bars of the runs (with --jobs 1)
+  // Child mode: execute only this planned run in this process (the runner starts one child
+  // process per run; a Slurm task or a user may do the same).
+  std::string onlyRun;
+  std::string expectedPlanHash;  // child mode: refuse when the experiment file changed meanwhile
+  std::filesystem::path binary;  // the mstransfer executable for child processes (default: this one)
 };
 
 struct RunSummary {
   int total = 0, skipped = 0, completed = 0;
+  std::vector<std::string> failed;  // runs that failed (the others are complete)
   std::filesystem::path dir;
 };
 

@@ -8,6 +8,7 @@
 
 #include "lib/core/Csv.h"
 #include "lib/core/Error.h"
+#include "lib/core/Log.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Progress.h"
 #include "lib/io/Nifti.h"
@@ -46,12 +47,48 @@ void Manifest::requireChannels(const std::vector<std::string>& names) const {
   problems.throwIfAny();
 }
 
+namespace {
+// Levenshtein distance, for spotting misspelt column names.
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// The reserved column a channel name probably meant, or "".
+std::string misspeltReserved(const std::string& column) {
+  std::string squashed;
+  for (char c : column)
+    if (c != '_') squashed += c;
+  for (const std::string r : {"label", "brainmask", "reference", "subject", "session"}) {
+    const size_t limit = r.size() <= 5 ? 1 : 2;
+    if (squashed == r || editDistance(column, r) <= limit || editDistance(squashed, r) <= limit) return r;
+  }
+  for (const std::string r : {"labels", "mask", "seg", "segmentation", "gt", "lesions", "lesion_mask"})
+    if (column == r) return "label";
+  return "";
+}
+}  // namespace
+
 Manifest readManifest(const fs::path& file) {
+  ProblemList problems;
+  Manifest m = readManifest(file, problems);
+  problems.throwIfAny();
+  for (const auto& w : m.warnings) log::warn(w);
+  return m;
+}
+
+Manifest readManifest(const fs::path& file, ProblemList& problems) {
   CsvTable t = readCsv(file);
   Manifest m;
   m.file = file;
   m.dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
-  ProblemList problems;
   const std::string f = file.string();
   static const std::regex kName("[a-z0-9_]+");
   std::set<std::string> seen;
@@ -68,6 +105,10 @@ Manifest readManifest(const fs::path& file) {
     if (kReserved.count(h) || endsWith(h, kTransformSuffix) || h.empty()) continue;
     if (!std::regex_match(h, kName))
       problems.add(f + ":1: column '" + h + "': channel names must be lower-case letters, digits and '_'");
+    const std::string meant = misspeltReserved(h);
+    if (!meant.empty() && t.column(meant) < 0)
+      m.warnings.push_back(f + ":1: column '" + h + "' is read as an image channel; did you mean '" + meant +
+                           "'? (reserved columns: subject, session, label, brainmask, reference)");
     m.channels.push_back(h);
   }
   for (const auto& h : t.header) {
@@ -115,7 +156,6 @@ Manifest readManifest(const fs::path& file) {
                    std::to_string(it->second));
     m.rows.push_back(std::move(s));
   }
-  problems.throwIfAny();
   return m;
 }
 
@@ -212,6 +252,7 @@ CheckReport checkManifest(const Manifest& m, const CheckOptions& opt) {
     };
     auto loadImage = [&](const std::string& col, const fs::path& p) -> Loaded {
       Loaded l;
+      if (p.empty() || p == m.dir) return l;  // an empty cell, reported when the manifest was read
       try {
         if (opt.readVoxels) {
           // The raw scan sees NaN/Inf (ITK's reader zeroes them) and short data.
@@ -221,8 +262,10 @@ CheckReport checkManifest(const Manifest& m, const CheckOptions& opt) {
                              " bytes of voxel data, found " + std::to_string(scan.foundBytes));
             return l;
           }
-          if (scan.nonFinite)
+          if (scan.nonFinite) {
             problem(col, "'" + p.string() + "': " + std::to_string(scan.nonFinite) + " NaN/Inf voxels, expected none");
+            return l;
+          }
           l.geom = readImage(p).geom;  // full decode through ITK: catches what the scan cannot
         } else {
           l.geom = readImageInfo(p).geom;
@@ -235,6 +278,7 @@ CheckReport checkManifest(const Manifest& m, const CheckOptions& opt) {
     };
     auto loadMask = [&](const std::string& col, const fs::path& p, bool emptyIsNote) -> Loaded {
       Loaded l;
+      if (p.empty() || p == m.dir) return l;  // an empty cell, reported when the manifest was read
       try {
         if (opt.readVoxels) {
           std::vector<double> other;

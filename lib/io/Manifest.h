@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/core/Error.h"
+
 namespace mst::io {
 
 namespace fs = std::filesystem;
@@ -43,6 +45,8 @@ struct Manifest {
   std::vector<std::string> channels;
   bool hasSession = false, hasLabel = false, hasBrainmask = false, hasReference = false;
   std::vector<StudyRow> rows;
+  // Suspicious but legal: e.g. a channel column named like a misspelt 'label'.
+  std::vector<std::string> warnings;
 
   const StudyRow* find(const std::string& subject, const std::string& session) const;
   // Throws InputError listing every channel in `names` that the manifest lacks.
@@ -52,7 +56,13 @@ struct Manifest {
 // Parses the CSV and checks its structure (columns, empty cells, duplicate
 // subject+session). Every problem is collected; throws one InputError with
 // all of them, each prefixed "file:line:".
+// Column names that look like a misspelt reserved column (e.g. 'lable',
+// 'brain_mask') are kept as channels and listed in `warnings`.
 Manifest readManifest(const fs::path& file);
+// As readManifest, but collects the problems instead of throwing, and returns
+// every row it could parse (for `manifest check`, which then checks the files
+// of those rows too and reports everything at once).
+Manifest readManifest(const fs::path& file, ProblemList& problems);
 
 // Writes a manifest; paths are written relative to the output file's folder
 // when they lie below it, absolute otherwise. Atomic.

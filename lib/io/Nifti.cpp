@@ -50,13 +50,16 @@ template <class PixelT>
 Volume<PixelT> readAs(const std::filesystem::path& path) {
   requireExists(path);
   registerFactories();
-  // ITK pads a short uncompressed file without complaint; check the length.
-  const std::string name = path.filename().string();
-  if (name.size() > 4 && name.compare(name.size() - 4, 4, ".nii") == 0) {
+  // ITK pads a short file (plain or gzip) without complaint and turns NaN/Inf into 0: the raw
+  // scan checks both, wherever an image is read.
+  if (looksLikeNifti(path)) {
     VoxelScan s = scanVoxelsImpl(path);
     if (s.truncated)
       throw InputError("'" + path.string() + "': truncated: expected " + std::to_string(s.expectedBytes) +
-                       " bytes of voxel data, found " + std::to_string(s.foundBytes));
+                       " bytes of voxel data, found " + std::to_string(s.foundBytes) +
+                       (s.gzipError.empty() ? std::string() : " (" + s.gzipError + ")"));
+    if (s.nonFinite)
+      throw InputError("'" + path.string() + "': " + std::to_string(s.nonFinite) + " NaN/Inf voxels, expected none");
   }
   using ImageT = itk::Image<PixelT, 3>;
   auto reader = itk::ImageFileReader<ImageT>::New();
@@ -229,6 +232,23 @@ VoxelScan scanVoxelsImpl(const std::filesystem::path& path) {
     remaining -= r;
   }
   scan.truncated = scan.foundBytes < scan.expectedBytes;
+  if (!scan.truncated) {
+    // Reading on to the end makes zlib check the gzip trailer (CRC and length): a cut or
+    // damaged .nii.gz whose voxel bytes happen to be complete is caught here.
+    unsigned char extra[4096];
+    while (gzread(f, extra, sizeof extra) > 0) {
+    }
+    int err = Z_OK;
+    const char* msg = gzerror(f, &err);
+    if (err != Z_OK && err != Z_STREAM_END) {
+      scan.truncated = true;
+      scan.gzipError = msg ? msg : "gzip error";
+    }
+  } else {
+    int err = Z_OK;
+    const char* msg = gzerror(f, &err);
+    if (err != Z_OK && err != Z_STREAM_END && msg) scan.gzipError = msg;
+  }
   return scan;
 }
 }  // namespace

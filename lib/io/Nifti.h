@@ -22,6 +22,8 @@ struct ImageInfo {
 // Header only: no voxel data is decoded.
 ImageInfo readImageInfo(const std::filesystem::path& path);
 
+// Voxel data are checked on every read: a truncated or damaged file, or
+// NaN/Inf voxels, throw InputError naming the file.
 FloatVolume readImage(const std::filesystem::path& path);
 
 // Reads a mask and binarises it (nonzero = 1). Values other than 0 and 1 found
@@ -42,6 +44,7 @@ struct VoxelScan {
   int64_t nonFinite = 0;
   bool truncated = false;
   int64_t expectedBytes = 0, foundBytes = 0;
+  std::string gzipError;  // zlib's message when the gzip stream is cut or damaged
 };
 VoxelScan scanVoxels(const std::filesystem::path& path);
 

@@ -12,6 +12,7 @@
 #include "lib/core/Csv.h"
 #include "lib/core/Error.h"
 #include "lib/core/Fs.h"
+#include "lib/core/Hash.h"
 #include "lib/core/Log.h"
 #include "lib/stats/Paired.h"
 
@@ -58,18 +59,23 @@ std::optional<double> num(const std::string& s) {
   return std::strtod(s.c_str(), nullptr);
 }
 
-std::vector<Row> loadRuns(const fs::path& dir, const std::vector<std::string>& metricCols, int* nRuns) {
+nlohmann::json parseJsonFile(const fs::path& file) {
+  try {
+    return nlohmann::json::parse(readText(file));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("'" + file.string() + "': not valid JSON (" + std::string(e.what()).substr(0, 160) +
+                     "); delete the run folder's run.json to redo that run");
+  }
+}
+
+// Rows of the given run folders, all of which must be complete.
+std::vector<Row> loadRuns(const std::vector<fs::path>& runDirs, const std::vector<std::string>& metricCols, int* nRuns) {
   std::vector<Row> rows;
-  if (!fs::is_directory(dir)) return rows;
-  std::vector<fs::path> runDirs;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.is_directory() && fs::exists(e.path() / "run.json") && fs::exists(e.path() / "per_study.csv"))
-      runDirs.push_back(e.path());
-  std::sort(runDirs.begin(), runDirs.end());
   for (const auto& rd : runDirs) {
-    auto j = nlohmann::json::parse(readText(rd / "run.json"));
+    auto j = parseJsonFile(rd / "run.json");
     CsvTable t = readCsv(rd / "per_study.csv");
     ++*nRuns;
+    if (t.column("subject") < 0) throw InputError("'" + (rd / "per_study.csv").string() + "': no 'subject' column");
     for (const auto& r : t.rows) {
       Row row;
       row.run = j.value("id", rd.filename().string());
@@ -86,6 +92,68 @@ std::vector<Row> loadRuns(const fs::path& dir, const std::vector<std::string>& m
   return rows;
 }
 
+// The run folders the report reads: exactly the planned ones (plan.json), every one complete.
+std::vector<fs::path> plannedRunDirs(const fs::path& expDir, const std::string& kind, const std::vector<std::string>& ids,
+                                     bool havePlan, ReportResult& res) {
+  const fs::path dir = expDir / kind;
+  std::vector<fs::path> out;
+  std::set<std::string> planned(ids.begin(), ids.end());
+  if (!havePlan) {  // results written before plan.json existed: every complete run
+    if (fs::is_directory(dir))
+      for (const auto& e : fs::directory_iterator(dir))
+        if (e.is_directory() && runComplete(e.path())) out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  for (const auto& id : ids) {
+    std::string why;
+    if (runComplete(dir / id, &why)) out.push_back(dir / id);
+    else res.missing.push_back(kind + "/" + id + " (" + why + ")");
+  }
+  if (fs::is_directory(dir))
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.is_directory() && !planned.count(e.path().filename().string())) ++res.stale;
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+bool runComplete(const fs::path& runDir, std::string* why) {
+  auto fail = [&](const std::string& w) {
+    if (why) *why = w;
+    return false;
+  };
+  if (!fs::exists(runDir / "run.json")) return fail(fs::exists(runDir) ? "unfinished" : "not started");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(readText(runDir / "run.json"));
+  } catch (const std::exception&) {
+    return fail("run.json is not valid JSON");
+  }
+  if (j.value("status", "") != "done") return fail("run.json status is not 'done'");
+  if (!fs::exists(runDir / "per_study.csv")) return fail("per_study.csv is missing");
+  const std::string text = readText(runDir / "per_study.csv");
+  if (j.contains("per_study_hash") && j["per_study_hash"].get<std::string>() != Hasher().str(text).hex())
+    return fail("per_study.csv does not match run.json (altered or truncated)");
+  return true;
+}
+
+std::string perStudyHash(const std::string& csvText) { return Hasher().str(csvText).hex(); }
+
+PlannedRuns readPlan(const fs::path& expDir) {
+  PlannedRuns p;
+  const fs::path f = expDir / "plan.json";
+  if (!fs::exists(f)) return p;
+  auto j = parseJsonFile(f);
+  p.present = true;
+  p.runs = j.value("runs", std::vector<std::string>{});
+  p.sources = j.value("sources", std::vector<std::string>{});
+  return p;
+}
+
+namespace {
+
 std::string fmt(double v) {
   if (!std::isfinite(v)) return "";
   char buf[40];
@@ -98,7 +166,7 @@ std::string fmt(double v) {
 ReportResult buildReport(const fs::path& expDir) {
   if (!fs::exists(expDir / "experiment.json"))
     throw InputError("'" + expDir.string() + "': no experiment.json (not an mstransfer results folder)");
-  auto ex = nlohmann::json::parse(readText(expDir / "experiment.json"));
+  auto ex = parseJsonFile(expDir / "experiment.json");
   const std::string task = ex.value("task", ex.value("name", "experiment"));
   std::vector<std::string> metricsShown = ex["stats"].value("metrics", std::vector<std::string>{"sensitivity", "ppv"});
   const std::string refArm = ex["stats"].value("reference_arm", "");
@@ -107,12 +175,24 @@ ReportResult buildReport(const fs::path& expDir) {
   po.bootstrapResamples = ex["stats"].value("bootstrap", 10000);
   po.seed = ex["stats"].value("seed", uint64_t{12345});
   po.ciLevel = ex["stats"].value("ci_level", 0.95);
+  po.validate("'" + (expDir / "experiment.json").string() + "': stats.");
   std::vector<std::string> arms;
   for (const auto& a : ex["arms"]) arms.push_back(a.value("name", ""));
   const std::vector<std::string> allCols = {"n_truth", "n_pred", "tp_truth", "tp_pred", "sensitivity", "ppv", "f1",
                                             "dice", "truth_volume_mm3", "pred_volume_mm3", "fp_lesions", "fp_volume_mm3"};
   ReportResult res;
-  std::vector<Row> rows = loadRuns(expDir / "runs", allCols, &res.runs);
+  const PlannedRuns plan = readPlan(expDir);
+  const auto runDirs = plannedRunDirs(expDir, "runs", plan.runs, plan.present, res);
+  const auto sourceDirs = plannedRunDirs(expDir, "sources", plan.sources, plan.present, res);
+  if (!res.missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < res.missing.size() && i < 12; ++i) list += "\n  " + res.missing[i];
+    if (res.missing.size() > 12) list += "\n  ... and " + std::to_string(res.missing.size() - 12) + " more";
+    throw IncompleteError("'" + expDir.string() + "': " + std::to_string(res.missing.size()) +
+                          " planned run(s) have no complete results; nothing was written. Run the experiment again "
+                          "(completed runs are kept) to finish them:" + list);
+  }
+  std::vector<Row> rows = loadRuns(runDirs, allCols, &res.runs);
 
   // per_study.csv
   {
@@ -303,7 +383,7 @@ ReportResult buildReport(const fs::path& expDir) {
   std::string srcMd;
   {
     int n = 0;
-    std::vector<Row> src = loadRuns(expDir / "sources", allCols, &n);
+    std::vector<Row> src = loadRuns(sourceDirs, allCols, &n);
     std::string out = csvLine({"task", "source_run", "metric", "mean", "se", "n"});
     std::set<std::string> ids;
     for (const auto& r : src) ids.insert(r.run);
@@ -338,7 +418,9 @@ ReportResult buildReport(const fs::path& expDir) {
     md << readText(expDir / "table.md") << "\n";
     if (!srcMd.empty()) md << "## Source models\n\n" << srcMd << "\n";
     if (res.figure) md << "![sensitivity and PPV against training-set size](figure.png)\n\n";
-    md << "## Provenance\n\n- runs: " << res.runs << "\n- definition: experiment.json (resolved configuration)\n"
+    md << "## Provenance\n\n- runs: " << res.runs << " (the current plan"
+       << (res.stale ? "; " + std::to_string(res.stale) + " stale run folder(s) of earlier settings ignored" : std::string())
+       << ")\n- definition: experiment.json (resolved configuration)\n"
        << "- each run: runs/<id>/run.json (configuration, seeds, git commit, library versions, timings)\n";
     writeTextAtomic(expDir / "report.md", md.str());
   }

@@ -1,7 +1,8 @@
 // Result tables and figures from stored runs (no torch, no ITK).
 //
-// Reads RESULTS/<experiment>/experiment.json and every completed run
-// (runs/*/run.json + per_study.csv, sources/*/...), and writes, atomically:
+// Reads RESULTS/<experiment>/experiment.json and exactly the runs of the
+// current plan (plan.json: runs/<id>/ and sources/<id>/, each complete), and
+// writes, atomically:
 //   per_study.csv    every run's per-study metrics with run, arm, size, repeat
 //   summary.csv      tidy: task, train_size, arm, repeat, metric, mean, se, n
 //                    (repeat "all": per-study means over repeats, then mean +- SE over studies)
@@ -18,16 +19,42 @@
 #include <string>
 #include <vector>
 
+#include "lib/core/Error.h"
+
 namespace mst::report {
 
 struct ReportResult {
   int runs = 0;
+  int stale = 0;                       // run folders not in the current plan (ignored)
+  std::vector<std::string> missing;    // planned runs without complete results
   bool figure = false;
   std::vector<std::filesystem::path> files;
 };
 
-// Throws InputError when the folder holds no experiment.json.
+// A planned run without complete results: the report refuses to write partial tables.
+class IncompleteError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Throws InputError when the folder holds no experiment.json (or a file is not
+// valid JSON, naming it), IncompleteError when a planned run is not complete.
+// Reads exactly the runs listed in plan.json (written by `mstransfer run`);
+// run folders of earlier settings stay on disk and are counted as stale.
 ReportResult buildReport(const std::filesystem::path& experimentDir);
+
+// A run folder holds complete results: run.json with status "done" and the
+// per_study.csv whose hash run.json records. `why` says what is missing.
+bool runComplete(const std::filesystem::path& runDir, std::string* why = nullptr);
+// The hash recorded in run.json for per_study.csv.
+std::string perStudyHash(const std::string& csvText);
+
+// plan.json: the ids of the planned sweep runs and source runs.
+struct PlannedRuns {
+  bool present = false;
+  std::vector<std::string> runs, sources;
+};
+PlannedRuns readPlan(const std::filesystem::path& experimentDir);
 
 // Every experiment folder under `results` (or `results` itself when it is one).
 std::vector<std::filesystem::path> findExperiments(const std::filesystem::path& results);

@@ -35,6 +35,15 @@ PairedResult comparePaired(const std::vector<std::optional<double>>& a, const st
   return r;
 }
 
+void PairedOptions::validate(const std::string& where) const {
+  ProblemList p;
+  if (bootstrapResamples < 1)
+    p.add(where + "bootstrap: expected >= 1 resamples, got " + std::to_string(bootstrapResamples));
+  if (!(ciLevel > 0 && ciLevel < 1))
+    p.add(where + "ci_level: expected a level in (0, 1), e.g. 0.95, got " + formatNumber(ciLevel));
+  p.throwIfAny();
+}
+
 namespace {
 std::optional<double> parseCell(const std::string& s, const std::string& where) {
   if (s.empty() || s == "NA" || s == "nan" || s == "NaN") return std::nullopt;

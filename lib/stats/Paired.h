@@ -28,6 +28,8 @@ struct PairedOptions {
   int bootstrapResamples = 10000;
   double ciLevel = 0.95;
   uint64_t seed = 12345;
+  // Throws InputError naming the field: bootstrap >= 1, ci_level in (0, 1).
+  void validate(const std::string& where) const;
 };
 
 PairedResult comparePaired(const std::vector<std::optional<double>>& a, const std::vector<std::optional<double>>& b,

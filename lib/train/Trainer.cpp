@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "lib/model/Checkpoint.h"
 #include "lib/model/Transfer.h"
 #include "lib/model/UNet3d.h"
+#include "lib/train/ResumeState.h"
 
 namespace mst::train {
 
@@ -43,6 +45,11 @@ void TrainConfig::validate(const std::string& where) const {
   if (init != "scratch" && init != "source") p.add(where + "init: expected 'scratch' or 'source', got '" + init + "'");
   if (init == "source" && sourceCheckpoint.empty()) p.add(where + "init = 'source' needs a source checkpoint");
   if (valEvery < 0 || checkpointEvery < 1 || logEvery < 1) p.add(where + "val_every >= 0, checkpoint_every >= 1, log_every >= 1");
+  if (!(lesionFraction >= 0 && lesionFraction <= 1))
+    p.add(where + "lesion_fraction: expected a share in [0, 1], got " + log::cat(lesionFraction));
+  if (!(momentum >= 0 && momentum < 1)) p.add(where + "momentum: expected [0, 1), got " + log::cat(momentum));
+  if (!(weightDecay >= 0)) p.add(where + "weight_decay: expected >= 0, got " + log::cat(weightDecay));
+  if (samplerThreads < 0) p.add(where + "sampler_threads: expected >= 0, got " + std::to_string(samplerThreads));
   for (const auto& [k, v] : lrMultipliers)
     if (!(v >= 0)) p.add(where + "lr_multipliers." + k + ": expected >= 0");
   for (int a = 0; a < 3; ++a)
@@ -169,6 +176,77 @@ double validate(model::UNet3d& net, const cache::CacheReader& reader, const std:
 
 }  // namespace
 
+namespace {
+
+// Cache indices of the training and validation studies; every unknown id is reported at once.
+void resolveStudies(const TrainJob& job, const cache::CacheReader& reader, std::vector<int>& trainIdx,
+                    std::vector<int>& valIdx) {
+  ProblemList problems;
+  for (const auto& id : job.trainIds) {
+    const int i = reader.indexOf(id);
+    if (i < 0) problems.add("train: study '" + id + "' is not in cache '" + job.cache.string() + "'");
+    else if (!reader.studies()[static_cast<size_t>(i)].hasLabel) problems.add("train: study '" + id + "' has no label");
+    trainIdx.push_back(i);
+  }
+  for (const auto& id : job.valIds) {
+    const int i = reader.indexOf(id);
+    if (i < 0) problems.add("train: validation study '" + id + "' is not in cache '" + job.cache.string() + "'");
+    valIdx.push_back(i);
+  }
+  if (job.trainIds.empty()) problems.add("train: no training studies");
+  if (static_cast<int>(reader.channels().size()) != job.model.inChannels)
+    problems.add("model: in_channels " + std::to_string(job.model.inChannels) + " but the cache has " +
+                 std::to_string(reader.channels().size()) + " channels");
+  problems.throwIfAny();
+}
+
+// One training step; returns (loss, dice loss, bce).
+std::array<double, 3> step(model::UNet3d& net, Optim& opt, const TrainConfig& c, bool deepSupervision,
+                           const torch::Tensor& x, const torch::Tensor& y) {
+  opt.opt->zero_grad();
+  torch::Tensor loss;
+  double dval = 0, bval = 0;
+  if (deepSupervision) {
+    auto outs = net->forwardAll(x);
+    double wsum = 0;
+    loss = torch::zeros({}, x.options());
+    for (size_t k = 0; k < outs.size(); ++k) {
+      const double w = 1.0 / static_cast<double>(1 << k);
+      auto yk = k == 0 ? y
+                       : torch::nn::functional::interpolate(
+                             y, torch::nn::functional::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{outs[k].size(2), outs[k].size(3), outs[k].size(4)})
+                                    .mode(torch::kNearest));
+      auto d = diceLoss(outs[k], yk), bc = torch::binary_cross_entropy_with_logits(outs[k], yk);
+      loss = loss + w * (c.diceWeight * d + c.bceWeight * bc);
+      if (k == 0) {
+        dval = d.item<double>();
+        bval = bc.item<double>();
+      }
+      wsum += w;
+    }
+    loss = loss / wsum;
+  } else {
+    auto out = net->forward(x);
+    auto d = diceLoss(out, y), bc = torch::binary_cross_entropy_with_logits(out, y);
+    loss = c.diceWeight * d + c.bceWeight * bc;
+    dval = d.item<double>();
+    bval = bc.item<double>();
+  }
+  loss.backward();
+  opt.opt->step();
+  return {loss.item<double>(), dval, bval};
+}
+
+// Copies `from` to `to` atomically unless `to` already holds the same bytes.
+void exportCopy(const std::filesystem::path& from, const std::filesystem::path& to) {
+  const std::string bytes = readText(from);
+  if (std::filesystem::exists(to) && readText(to) == bytes) return;
+  writeTextAtomic(to, bytes);
+}
+
+}  // namespace
+
 TrainResult train(const TrainJob& job) {
   const TrainConfig& c = job.train;
   c.validate("train: ");
@@ -177,44 +255,27 @@ TrainResult train(const TrainJob& job) {
   const torch::Device device(c.device == "cuda" ? torch::kCUDA : torch::kCPU);
   const auto t0 = std::chrono::steady_clock::now();
   std::filesystem::create_directories(job.outDir);
-  const auto lastPt = job.outDir / "last.pt", bestPt = job.outDir / "best.pt", optimPt = job.outDir / "last.optim.pt";
+  const auto lastPt = job.outDir / "last.pt", bestPt = job.outDir / "best.pt";
   const auto logFile = job.outDir / "train_log.jsonl";
 
   auto reader = std::make_shared<cache::CacheReader>(job.cache);
-  ProblemList problems;
   std::vector<int> trainIdx, valIdx;
-  for (const auto& id : job.trainIds) {
-    const int i = reader->indexOf(id);
-    if (i < 0) problems.add("train: study '" + id + "' is not in cache '" + job.cache.string() + "'");
-    else if (!reader->studies()[static_cast<size_t>(i)].hasLabel) problems.add("train: study '" + id + "' has no label");
-    trainIdx.push_back(i);
-  }
-  for (const auto& id : job.valIds) {
-    const int i = reader->indexOf(id);
-    if (i < 0) problems.add("train: validation study '" + id + "' is not in cache '" + job.cache.string() + "'");
-    valIdx.push_back(i);
-  }
-  if (job.trainIds.empty()) problems.add("train: no training studies");
-  if (static_cast<int>(reader->channels().size()) != job.model.inChannels)
-    problems.add("model: in_channels " + std::to_string(job.model.inChannels) + " but the cache has " +
-                 std::to_string(reader->channels().size()) + " channels");
-  problems.throwIfAny();
+  resolveStudies(job, *reader, trainIdx, valIdx);
 
   const std::string configHash =
       Hasher().str(c.canonical()).str(job.model.toJson()).str(job.preprocess.canonical()).hex();
-  auto metaJson = [&](int64_t iteration, const std::string& status, double bestF1, int64_t bestIt, int64_t samplerPos) {
+  auto metaJson = [&](const LoopState& s, const std::string& status) {
     nlohmann::json j;
     j["model"] = nlohmann::json::parse(job.model.toJson());
     j["preprocess"] = nlohmann::json::parse(job.preprocess.toJson());
     j["patch"] = {c.patch[0], c.patch[1], c.patch[2]};
-    j["iteration"] = iteration;
+    j["iteration"] = s.iteration;
     j["iterations"] = c.iterations;
     j["status"] = status;
     j["config_hash"] = configHash;
     j["train_config"] = c.canonical();
-    j["best_val_f1"] = bestF1;
-    j["best_iteration"] = bestIt;
-    j["sampler_position"] = samplerPos;
+    j["best_val_f1"] = s.bestValF1;
+    j["best_iteration"] = s.bestIteration;
     j["train_studies"] = job.trainIds;
     j["val_studies"] = job.valIds;
     j["seed"] = c.seed;
@@ -228,35 +289,28 @@ TrainResult train(const TrainJob& job) {
   TrainResult res;
   res.best = bestPt;
   res.last = lastPt;
-  // Finished before? Resume point?
-  int64_t startIt = 0, samplerPos = 0, bestIt = 0;
-  double bestF1 = -1;
-  bool resume = false;
-  if (std::filesystem::exists(model::sidecar(lastPt)) && std::filesystem::exists(lastPt)) {
-    try {
-      auto j = nlohmann::json::parse(readText(model::sidecar(lastPt)));
-      if (j.value("config_hash", "") == configHash) {
-        if (j.value("status", "") == "finished" && std::filesystem::exists(bestPt)) {
-          res.alreadyDone = true;
-          res.iterations = j.value("iteration", int64_t{0});
-          res.bestValF1 = j.value("best_val_f1", -1.0);
-          res.bestIteration = j.value("best_iteration", int64_t{0});
-          return res;
-        }
-        startIt = j.value("iteration", int64_t{0});
-        samplerPos = j.value("sampler_position", int64_t{0});
-        bestF1 = j.value("best_val_f1", -1.0);
-        bestIt = j.value("best_iteration", int64_t{0});
-        resume = startIt > 0 && std::filesystem::exists(optimPt);
-      } else {
-        log::warn(job.outDir.string(), ": settings changed since the last run; training from the start");
-      }
-    } catch (const std::exception& e) {
-      log::warn(job.outDir.string(), ": unreadable resume state (", e.what(), "); training from the start");
-    }
+  ResumeStore store(job.outDir, configHash);
+  LoopState st;
+  auto loaded = store.load();
+  // The user-facing checkpoints are exports of the final generation.
+  auto exportFinal = [&](const model::StateDict& finalWeights) {
+    exportCopy(store.bestFile(), bestPt);
+    writeTextAtomic(model::sidecar(bestPt), metaJson(st, "best"));
+    model::saveStateDict(lastPt, finalWeights);
+    writeTextAtomic(model::sidecar(lastPt), metaJson(st, "finished"));
+  };
+  if (loaded && loaded->state.status == "finished") {
+    st = loaded->state;
+    exportFinal(loaded->model);
+    res.alreadyDone = true;
+    res.iterations = st.iteration;
+    res.bestValF1 = st.bestValF1;
+    res.bestIteration = st.bestIteration;
+    return res;
   }
+  const bool resume = loaded && loaded->state.iteration > 0;
 
-  torch::manual_seed(c.seed);
+  torch::manual_seed(c.seed);  // this process runs one training at a time (see Runner)
   model::UNet3d net(job.model);
   if (c.init == "source" && !resume) {
     model::TransferOptions to;
@@ -269,12 +323,13 @@ TrainResult train(const TrainJob& job) {
   net->to(device);
   Optim opt = makeOptimizer(net, c);
   if (resume) {
-    model::loadIntoModule(*net, model::loadStateDict(lastPt), lastPt.string());
+    st = loaded->state;
+    model::loadIntoModule(*net, loaded->model, loaded->optimFile.string());
     torch::serialize::InputArchive in;
-    in.load_from(optimPt.string());
+    in.load_from(loaded->optimFile.string());
     opt.opt->load(in);
     res.resumed = true;
-    log::info(job.outDir.string(), ": resuming at iteration ", startIt);
+    log::info(job.outDir.string(), ": resuming at iteration ", st.iteration);
   }
 
   cache::SamplerConfig sc;
@@ -285,20 +340,12 @@ TrainResult train(const TrainJob& job) {
   sc.threads = c.samplerThreads;
   sc.augment = c.augment;
   cache::PatchSampler sampler(reader, trainIdx, sc);
-  if (samplerPos) sampler.seek(samplerPos);
-
-  auto saveLast = [&](int64_t it, const std::string& status) {
-    model::saveStateDict(lastPt, model::stateDict(*net));
-    torch::serialize::OutputArchive out;
-    opt.opt->save(out);
-    AtomicOutput tmp(optimPt);
-    out.save_to(tmp.tempPath().string());
-    tmp.commit();
-    writeTextAtomic(model::sidecar(lastPt), metaJson(it, status, bestF1, bestIt, sampler.position()));
-  };
-  auto saveBest = [&](int64_t it) {
-    model::saveStateDict(bestPt, model::stateDict(*net));
-    writeTextAtomic(model::sidecar(bestPt), metaJson(it, "best", bestF1, bestIt, sampler.position()));
+  if (st.samplerPosition) sampler.seek(st.samplerPosition);
+  auto commit = [&](int64_t it, const std::string& status) {
+    st.iteration = it;
+    st.samplerPosition = sampler.position();
+    st.status = status;
+    store.commit(st, model::stateDict(*net), *opt.opt);
   };
 
   std::unique_ptr<Progress> bar;
@@ -307,9 +354,9 @@ TrainResult train(const TrainJob& job) {
   double emaLoss = -1;
   int64_t patches = 0;
   const auto loopStart = std::chrono::steady_clock::now();
-  for (int64_t it = startIt; it < c.iterations; ++it) {
+  for (int64_t it = st.iteration; it < c.iterations; ++it) {
     if (gInterruptAfter > 0 && it >= gInterruptAfter) {
-      saveLast(it, "interrupted");
+      commit(it, "interrupted");
       res.iterations = it;
       return res;
     }
@@ -318,40 +365,8 @@ TrainResult train(const TrainJob& job) {
     cache::Batch b = sampler.next();
     auto x = torch::from_blob(b.image.data(), {b.n, b.channels, b.patch[2], b.patch[1], b.patch[0]}, torch::kFloat32).to(device);
     auto y = torch::from_blob(b.label.data(), {b.n, 1, b.patch[2], b.patch[1], b.patch[0]}, torch::kFloat32).to(device);
-    opt.opt->zero_grad();
-    torch::Tensor loss;
-    double dval = 0, bval = 0;
-    if (job.model.deepSupervision) {
-      auto outs = net->forwardAll(x);
-      double wsum = 0;
-      loss = torch::zeros({}, x.options());
-      for (size_t k = 0; k < outs.size(); ++k) {
-        const double w = 1.0 / static_cast<double>(1 << k);
-        auto yk = k == 0 ? y
-                         : torch::nn::functional::interpolate(
-                               y, torch::nn::functional::InterpolateFuncOptions()
-                                      .size(std::vector<int64_t>{outs[k].size(2), outs[k].size(3), outs[k].size(4)})
-                                      .mode(torch::kNearest));
-        auto d = diceLoss(outs[k], yk), bc = torch::binary_cross_entropy_with_logits(outs[k], yk);
-        loss = loss + w * (c.diceWeight * d + c.bceWeight * bc);
-        if (k == 0) {
-          dval = d.item<double>();
-          bval = bc.item<double>();
-        }
-        wsum += w;
-      }
-      loss = loss / wsum;
-    } else {
-      auto out = net->forward(x);
-      auto d = diceLoss(out, y), bc = torch::binary_cross_entropy_with_logits(out, y);
-      loss = c.diceWeight * d + c.bceWeight * bc;
-      dval = d.item<double>();
-      bval = bc.item<double>();
-    }
-    loss.backward();
-    opt.opt->step();
+    const auto [lv, dval, bval] = step(net, opt, c, job.model.deepSupervision, x, y);
     patches += b.n;
-    const double lv = loss.item<double>();
     emaLoss = emaLoss < 0 ? lv : 0.95 * emaLoss + 0.05 * lv;
     const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - loopStart).count();
     if ((it + 1) % c.logEvery == 0 || it + 1 == c.iterations) {
@@ -370,23 +385,25 @@ TrainResult train(const TrainJob& job) {
       const double f1 = validate(net, *reader, valIdx, c.patch, job.validation, device);
       net->train();
       appendLine(logFile, nlohmann::json({{"iteration", it + 1}, {"val_lesion_f1", f1}}).dump());
-      if (f1 > bestF1) {
-        bestF1 = f1;
-        bestIt = it + 1;
-        saveBest(it + 1);
+      if (f1 > st.bestValF1) {
+        st.bestValF1 = f1;
+        st.bestIteration = it + 1;
+        store.saveBest(model::stateDict(*net), it + 1);
       }
     }
-    if ((it + 1) % c.checkpointEvery == 0 && !lastIt) saveLast(it + 1, "running");
+    if ((it + 1) % c.checkpointEvery == 0 && !lastIt) commit(it + 1, "running");
   }
-  if (valIdx.empty() || c.valEvery == 0 || !std::filesystem::exists(bestPt)) {
-    bestIt = c.iterations;
-    saveBest(c.iterations);
+  const model::StateDict finalWeights = model::stateDict(*net);
+  if (st.bestIteration == 0) {  // no validation: the final weights are the best
+    st.bestIteration = c.iterations;
+    store.saveBest(finalWeights, c.iterations);
   }
-  saveLast(c.iterations, "finished");
+  commit(c.iterations, "finished");
+  exportFinal(finalWeights);
   if (bar) bar->finish(emaLoss >= 0 ? "loss " + std::to_string(emaLoss).substr(0, 5) : "");
   res.iterations = c.iterations;
-  res.bestValF1 = bestF1;
-  res.bestIteration = bestIt;
+  res.bestValF1 = st.bestValF1;
+  res.bestIteration = st.bestIteration;
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

@@ -146,8 +146,15 @@ TEST(NiftiScan, CountsNanAndInfThatItkSilentlyZeroes) {
   v.data[3] = std::numeric_limits<float>::quiet_NaN();
   v.data[7] = -std::numeric_limits<float>::infinity();
   io::writeImage(dir / "n.nii.gz", v);
-  // ITK's NIfTI reader turns non-finite voxels into 0, so the check reads the raw data itself.
-  EXPECT_EQ(io::readImage(dir / "n.nii.gz").data[3], 0.0f);
+  // ITK's NIfTI reader turns non-finite voxels into 0, so every read scans the raw data itself
+  // and refuses the file (issue: NaN images preprocessed with exit 0).
+  try {
+    io::readImage(dir / "n.nii.gz");
+    FAIL() << "a NaN image was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find((dir / "n.nii.gz").string() + "': 2 NaN/Inf voxels, expected none"),
+              std::string::npos) << e.what();
+  }
   io::VoxelScan s = io::scanVoxels(dir / "n.nii.gz");
   EXPECT_EQ(s.nonFinite, 2);
   EXPECT_FALSE(s.truncated);
@@ -166,4 +173,15 @@ TEST(NiftiScan, DetectsTruncatedGzipData) {
   test::writeFile(dir / "cut.nii.gz", bytes.substr(0, bytes.size() / 2));
   io::VoxelScan s = io::scanVoxels(dir / "cut.nii.gz");
   EXPECT_TRUE(s.truncated);
+  // Every reader refuses it (issue: a truncated .nii.gz was accepted by evaluate and preprocess,
+  // which silently cropped the study). Cutting only the gzip trailer is caught by its CRC check.
+  EXPECT_THROW(io::readImage(dir / "cut.nii.gz"), InputError);
+  EXPECT_THROW(io::readMask(dir / "cut.nii.gz"), InputError);
+  test::writeFile(dir / "trailer.nii.gz", bytes.substr(0, bytes.size() - 4));
+  try {
+    io::readImage(dir / "trailer.nii.gz");
+    FAIL() << "a .nii.gz without its gzip trailer was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("trailer.nii.gz': truncated"), std::string::npos) << e.what();
+  }
 }

@@ -1,0 +1,29 @@
+// Child processes: the runner executes each training run in its own process,
+// so that nothing random or thread-related is shared between concurrent runs
+// (LibTorch's generator and thread pool are process-wide).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mst {
+
+struct ChildResult {
+  int exitCode = 0;   // the child's exit status, or 128 + signal when it was killed
+  bool ok() const { return exitCode == 0; }
+};
+
+// Runs `argv` (argv[0] is the executable path) and waits for it. The child is
+// killed (SIGKILL) when this process dies, so killing the runner never leaves
+// orphans training in the background. When `logFile` is non-empty, the child's
+// stdout and stderr go to it (appended); otherwise they are inherited.
+ChildResult runChild(const std::vector<std::string>& argv, const std::filesystem::path& logFile);
+
+// The path of the running executable (/proc/self/exe).
+std::filesystem::path selfExecutable();
+
+// The last `lines` lines of a text file ("" when unreadable).
+std::string tailOfFile(const std::filesystem::path& file, int lines);
+
+}  // namespace mst
