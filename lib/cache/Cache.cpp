@@ -377,6 +377,15 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
     log::warn("cache '", file.string(), "' is not usable (", why, "); rebuilding it");
     old = OpenCache{};
   }
+  // The channel set is part of a cache's identity: a cache of other channels is never rewritten
+  // (e.g. a FLAIR-only model predicted through a 4-channel cache would destroy it).
+  if (why.empty()) {
+    auto channelsOf = [](const std::string& canonical) { return canonical.substr(0, canonical.find(';')); };
+    if (channelsOf(old.config) != channelsOf(cfg.canonical()))
+      throw InputError("cache '" + file.string() + "' holds other channels (" + channelsOf(old.config) +
+                       ") than this needs (" + channelsOf(cfg.canonical()) +
+                       "); give another cache path (--cache): a cache is never rewritten under another channel set");
+  }
   std::vector<bool> reuse(manifest.rows.size(), false);
   bool all = why.empty() && old.config == cfg.canonical() && old.keys.size() == manifest.rows.size();
   for (size_t i = 0; i < manifest.rows.size(); ++i) {

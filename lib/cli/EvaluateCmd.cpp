@@ -32,6 +32,8 @@ int runEvaluate(const Args& args) {
       "gamma", po::value(&lo.gamma)->default_value(0.65), "anima: fraction of the coverage that must be explained")(
       "min-size-mm3", po::value(&lo.minSizeMm3)->default_value(0.0), "drop lesions smaller than this (mm^3), both masks")(
       "min-size-voxels", po::value(&lo.minSizeVoxels)->default_value(0), "drop lesions smaller than this (voxels)")(
+      "threshold", po::value<double>(), "binarise probability-map predictions at this value (>= is lesion); "
+                                        "without it a prediction must be a binary mask")(
       "json", po::bool_switch(&json), "print one JSON object (single pair)");
   po::variables_map vm;
   if (!parseArgs("evaluate", "--pred P.nii.gz --truth T.nii.gz [options] | --pred-dir DIR --manifest M --out CSV",
@@ -40,6 +42,8 @@ int runEvaluate(const Args& args) {
                  "(no true lesions: sensitivity; no predicted lesions: PPV) are empty/null, never 0 or 1.",
                  opts, args, vm))
     return 0;
+  std::optional<double> threshold;
+  if (vm.count("threshold")) threshold = vm["threshold"].as<double>();
   lo.setCriterion(criterion);
   lo.validate("--");
   const bool single = vm.count("pred") || vm.count("truth");
@@ -48,7 +52,7 @@ int runEvaluate(const Args& args) {
     throw InputError("mstransfer evaluate: give either --pred and --truth, or --pred-dir, --manifest and --out");
   if (single) {
     if (!vm.count("pred") || !vm.count("truth")) throw InputError("mstransfer evaluate: --pred and --truth go together");
-    MaskVolume p = io::readMask(pred), t = io::readMask(truth);
+    MaskVolume p = eval::readPrediction(pred, threshold), t = io::readMask(truth);
     if (!p.geom.sameGrid(t.geom))
       throw InputError("'" + pred + "': grid " + p.geom.describe() + " differs from the truth '" + truth + "' grid " +
                        t.geom.describe());
@@ -66,7 +70,7 @@ int runEvaluate(const Args& args) {
     throw InputError("mstransfer evaluate: --pred-dir, --manifest and --out go together");
   io::Manifest m = io::readManifest(manifest);
   auto pairs = eval::findPredictions(m, predDir);  // every missing file reported at once
-  auto rows = eval::evaluateSet(pairs, lo, true);
+  auto rows = eval::evaluateSet(pairs, lo, true, threshold);
   eval::writePerStudyCsv(out, rows, m.hasSession);
   std::cout << out << ": " << rows.size() << " studies (criterion " << lo.criterionName() << ", connectivity "
             << lo.connectivity << ")\n";

@@ -27,7 +27,6 @@ int runCheck(const Args& args) {
   // Structure first, then the files of every row that parsed: every problem is reported at once.
   ProblemList structure;
   io::Manifest m = io::readManifest(file, structure);
-  for (const auto& w : m.warnings) std::cerr << "warning: " << w << "\n";
   io::CheckOptions co;
   co.readVoxels = !headersOnly;
   co.requiredChannels = splitComma(channels);

@@ -29,6 +29,7 @@ int runPreprocess(const Args& args) {
                  "changed inputs or settings are rebuilt; a corrupt cache is detected and rebuilt.",
                  opts, args, vm))
     return 0;
+  if (threads < 1) throw InputError("preprocess: --threads: expected >= 1, got " + std::to_string(threads));
   io::Manifest m = io::readManifest(manifest);
   std::vector<std::string> chans = m.channels;
   preprocess::PreprocessConfig cfg;

@@ -1,6 +1,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <map>
 #include <iostream>
 #include <sstream>
 
@@ -53,6 +54,13 @@ int runTrain(const Args& args) {
                  "Resumes an interrupted run in the same folder; a finished run is not repeated.",
                  opts, args, vm))
     return 0;
+  {
+    ProblemList p;
+    if (!(valFraction >= 0 && valFraction < 1))
+      p.add("train: --val-fraction: expected a share in [0, 1), got " + log::cat(valFraction));
+    if (threads < 1) p.add("train: --threads: expected >= 1, got " + std::to_string(threads));
+    p.throwIfAny();
+  }
   train::setThreads(threads);
   io::Manifest m = io::readManifest(manifest);
   ProblemList problems;
@@ -113,13 +121,16 @@ int runTrain(const Args& args) {
     for (const auto& id : ids)
       if (std::find(job.valIds.begin(), job.valIds.end(), id) == job.valIds.end()) job.trainIds.push_back(id);
   } else {
+    // Split by subject, as the experiment planner does: one subject's sessions never land on both sides.
+    std::map<std::string, std::vector<std::string>> bySubject;
+    for (const auto& r : m.rows) bySubject[r.subject].push_back(r.id());
+    std::vector<std::string> subjects;
+    for (const auto& [s, v] : bySubject) subjects.push_back(s);
     Rng rng(seed ^ 0xabcdefULL);
-    std::shuffle(ids.begin(), ids.end(), rng.engine());
-    if (!(valFraction >= 0 && valFraction < 1))
-      throw InputError("train: --val-fraction: expected a share in [0, 1), got " + log::cat(valFraction));
-    const size_t nVal = ids.size() > 1 ? static_cast<size_t>(std::lround(valFraction * ids.size())) : 0;
-    job.valIds.assign(ids.begin(), ids.begin() + static_cast<long>(nVal));
-    job.trainIds.assign(ids.begin() + static_cast<long>(nVal), ids.end());
+    std::shuffle(subjects.begin(), subjects.end(), rng.engine());
+    const size_t nVal = subjects.size() > 1 ? static_cast<size_t>(std::lround(valFraction * subjects.size())) : 0;
+    for (size_t i = 0; i < subjects.size(); ++i)
+      for (const auto& id : bySubject[subjects[i]]) (i < nVal ? job.valIds : job.trainIds).push_back(id);
   }
   auto r = train::train(job);
   if (!r.loadReport.empty()) std::cout << "initialised from " << tc.sourceCheckpoint.string() << ":\n" << r.loadReport;
@@ -155,6 +166,7 @@ int runPredict(const Args& args) {
     return 0;
   ic.gaussian = !vm.count("no-gaussian");
   ic.validate("--");
+  if (threads < 1) throw InputError("predict: --threads: expected >= 1, got " + std::to_string(threads));
   train::setThreads(threads);
   io::Manifest m = io::readManifest(manifest);
   infer::PredictOptions po_;

@@ -8,6 +8,7 @@
 
 #include "lib/cli/Commands.h"
 #include "lib/core/Error.h"
+#include "lib/core/Process.h"
 #include "lib/core/Version.h"
 
 namespace {
@@ -49,6 +50,7 @@ void printHelp() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mst::dieWithParentIfChild();  // a run started by the runner dies with it (SIGKILL included)
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     printHelp();

@@ -2,50 +2,53 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "lib/core/Error.h"
 
+extern char** environ;
+
 namespace mst {
+
+namespace {
+constexpr const char* kParentVar = "MST_PARENT_PID";
+}
 
 ChildResult runChild(const std::vector<std::string>& argv, const std::filesystem::path& logFile) {
   if (argv.empty()) throw Error("runChild: empty command");
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
-  int logFd = -1;
+  // posix_spawn, not fork: fork runs the pthread_atfork handlers of the libraries (ITK joins its
+  // thread pool there), which deadlocks when several runner threads start children at once.
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e)
+    if (std::strncmp(*e, kParentVar, std::strlen(kParentVar)) != 0) env.emplace_back(*e);
+  env.push_back(std::string(kParentVar) + "=" + std::to_string(::getpid()));
+  std::vector<char*> cenv;
+  for (auto& e : env) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
   if (!logFile.empty()) {
     std::filesystem::create_directories(logFile.parent_path());
-    logFd = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (logFd < 0) throw Error("cannot open log '" + logFile.string() + "': " + std::strerror(errno));
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
   }
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    if (logFd >= 0) ::close(logFd);
-    throw Error(std::string("fork failed: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    // Child: die with the parent, whatever killed it.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(137);  // the parent died before prctl
-    if (logFd >= 0) {
-      ::dup2(logFd, STDOUT_FILENO);
-      ::dup2(logFd, STDERR_FILENO);
-    }
-    ::execv(cargv[0], cargv.data());
-    const std::string msg = std::string("error: cannot execute '") + argv[0] + "': " + std::strerror(errno) + "\n";
-    (void)!::write(STDERR_FILENO, msg.data(), msg.size());
-    ::_exit(127);
-  }
-  if (logFd >= 0) ::close(logFd);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw Error("cannot start '" + argv[0] + "': " + std::strerror(rc));
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw Error(std::string("waitpid failed: ") + std::strerror(errno));
@@ -55,6 +58,15 @@ ChildResult runChild(const std::vector<std::string>& argv, const std::filesystem
   else if (WIFSIGNALED(status)) r.exitCode = 128 + WTERMSIG(status);
   else r.exitCode = 1;
   return r;
+}
+
+void dieWithParentIfChild() {
+  const char* v = std::getenv(kParentVar);
+  if (!v) return;
+  const pid_t parent = static_cast<pid_t>(std::atoll(v));
+  ::unsetenv(kParentVar);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(137);  // the runner died before prctl took effect
 }
 
 std::filesystem::path selfExecutable() { return std::filesystem::canonical("/proc/self/exe"); }

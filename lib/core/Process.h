@@ -20,6 +20,11 @@ struct ChildResult {
 // stdout and stderr go to it (appended); otherwise they are inherited.
 ChildResult runChild(const std::vector<std::string>& argv, const std::filesystem::path& logFile);
 
+// Called first thing in main(): in a process started by runChild, arranges to
+// be SIGKILLed when the runner dies (PR_SET_PDEATHSIG), and exits at once if
+// the runner is already gone.
+void dieWithParentIfChild();
+
 // The path of the running executable (/proc/self/exe).
 std::filesystem::path selfExecutable();
 

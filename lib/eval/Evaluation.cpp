@@ -1,5 +1,7 @@
 #include "lib/eval/Evaluation.h"
 
+#include "lib/core/Log.h"
+
 #include <memory>
 
 #include "lib/core/Csv.h"
@@ -33,13 +35,34 @@ std::vector<PredictionPair> findPredictions(const io::Manifest& m, const std::fi
   return out;
 }
 
+MaskVolume readPrediction(const std::filesystem::path& path, std::optional<double> threshold) {
+  if (threshold && !(*threshold > 0 && *threshold < 1))
+    throw InputError("--threshold: expected a probability in (0, 1), got " + log::cat(*threshold));
+  const FloatVolume v = io::readImage(path);
+  MaskVolume m;
+  m.geom = v.geom;
+  m.data.resize(v.data.size());
+  for (size_t i = 0; i < v.data.size(); ++i) {
+    const float x = v.data[i];
+    if (threshold) {
+      m.data[i] = x >= *threshold ? 1 : 0;
+    } else if (x == 0.0f || x == 1.0f) {
+      m.data[i] = static_cast<uint8_t>(x);
+    } else {
+      throw InputError("'" + path.string() + "': prediction is not a binary mask (found the value " + log::cat(x) +
+                       "); for a probability map give --threshold (e.g. 0.5)");
+    }
+  }
+  return m;
+}
+
 std::vector<StudyResult> evaluateSet(const std::vector<PredictionPair>& pairs, const metrics::LesionOptions& o,
-                                     bool progress) {
+                                     bool progress, std::optional<double> threshold) {
   std::unique_ptr<Progress> bar;
   if (progress && pairs.size() > 3) bar = std::make_unique<Progress>("evaluate", pairs.size());
   std::vector<StudyResult> out;
   for (const auto& pp : pairs) {
-    MaskVolume p = io::readMask(pp.pred), t = io::readMask(pp.truth);
+    MaskVolume p = readPrediction(pp.pred, threshold), t = io::readMask(pp.truth);
     if (!p.geom.sameGrid(t.geom))
       throw InputError("'" + pp.pred.string() + "': grid " + p.geom.describe() + " differs from the label '" +
                        pp.truth.string() + "' grid " + t.geom.describe());

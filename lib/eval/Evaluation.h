@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,14 @@ struct StudyResult {
   metrics::StudyMetrics m;
 };
 
+// A predicted mask. Without a threshold it must be binary (0/1): a probability map is an
+// InputError that names the file and asks for a threshold (it is never scored as a mask).
+// With one, voxels >= threshold are lesion (as the predictor binarises).
+MaskVolume readPrediction(const std::filesystem::path& path, std::optional<double> threshold);
+
 // Reads and evaluates each pair; grid mismatches are InputErrors naming both files.
 std::vector<StudyResult> evaluateSet(const std::vector<PredictionPair>& pairs, const metrics::LesionOptions& options,
-                                     bool progress);
+                                     bool progress, std::optional<double> threshold = std::nullopt);
 
 // subject[,session],n_truth,...; atomic.
 void writePerStudyCsv(const std::filesystem::path& out, const std::vector<StudyResult>& rows, bool withSession);

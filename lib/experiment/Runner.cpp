@@ -155,7 +155,12 @@ preprocess::PreprocessConfig sourcePreprocess(const Experiment& e, const SourceS
   return pre;
 }
 
-std::string planHash(const Experiment& e) { return Hasher().str(e.resolvedJson).hex(); }
+// The resolved definition without its file path (the runner and its children may spell it differently).
+std::string planHash(const Experiment& e) {
+  nlohmann::json j = nlohmann::json::parse(e.resolvedJson);
+  j.erase("file");
+  return Hasher().str(j.dump()).hex();
+}
 
 fs::path sourceCheckpointOf(const RunSpec& r, const RunOptions& opt) {
   if (!r.sourceRunId.empty()) return sharedDir(opt) / "sources" / r.sourceRunId / "model" / "best.pt";
@@ -251,6 +256,8 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
   const fs::path expDir = opt.results / e.name;
   sum.dir = expDir;
   const int jobs = opt.jobs;
+  RunOptions o = opt;  // the children run this very binary, resolved once (it may be rebuilt meanwhile)
+  if (o.binary.empty()) o.binary = selfExecutable();
   // Each run gets its own process and its share of the cores; the result of a run depends
   // on its configuration, its seed and this per-run thread count only.
   const int perRun = std::max(1, opt.threads / jobs);
@@ -286,7 +293,7 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
       if (!report::runComplete(dir)) {
         log::info(e.name, ": source model ", s.id, " (", s.trainIds.size(), " training studies, ", perRun, " thread(s))");
         cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cachePath(opt, "source", spec.data, pre), bo);
-        const auto rc = runChild(childCommand(e, opt, s.id, perRun, true), {});
+        const auto rc = runChild(childCommand(e, o, s.id, perRun, true), {});
         if (!rc.ok() || !report::runComplete(dir)) {
           log::error(e.name, ": source model ", s.id, " failed (exit ", rc.exitCode, "); the runs that need it are skipped");
           failedSources.insert(s.id);
@@ -329,7 +336,13 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
         continue;
       }
       const fs::path logFile = jobs > 1 ? dir / "run.log" : fs::path();
-      const auto rc = runChild(childCommand(e, opt, r.id, perRun, jobs == 1 && opt.progress), logFile);
+      ChildResult rc;
+      try {
+        rc = runChild(childCommand(e, o, r.id, perRun, jobs == 1 && opt.progress), logFile);
+      } catch (const std::exception& ex) {
+        log::error(r.id, ": cannot start its process: ", ex.what());
+        rc.exitCode = 1;
+      }
       std::lock_guard<std::mutex> l(mu);
       if (!rc.ok() || !report::runComplete(dir)) {
         log::error(r.id, ": failed (exit ", rc.exitCode, ")",

@@ -48,17 +48,18 @@ void Manifest::requireChannels(const std::vector<std::string>& names) const {
 }
 
 namespace {
-// Levenshtein distance, for spotting misspelt column names.
+// Edit distance with adjacent transpositions (optimal string alignment), for spotting
+// misspelt column names: 'lable' is one edit from 'label'.
 size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
 }
 
 // The reserved column a channel name probably meant, or "".
@@ -80,7 +81,6 @@ Manifest readManifest(const fs::path& file) {
   ProblemList problems;
   Manifest m = readManifest(file, problems);
   problems.throwIfAny();
-  for (const auto& w : m.warnings) log::warn(w);
   return m;
 }
 
@@ -107,8 +107,8 @@ Manifest readManifest(const fs::path& file, ProblemList& problems) {
       problems.add(f + ":1: column '" + h + "': channel names must be lower-case letters, digits and '_'");
     const std::string meant = misspeltReserved(h);
     if (!meant.empty() && t.column(meant) < 0)
-      m.warnings.push_back(f + ":1: column '" + h + "' is read as an image channel; did you mean '" + meant +
-                           "'? (reserved columns: subject, session, label, brainmask, reference)");
+      problems.add(f + ":1: column '" + h + "' is read as an image channel; did you mean '" + meant +
+                   "'? (reserved columns: subject, session, label, brainmask, reference; rename the column)");
     m.channels.push_back(h);
   }
   for (const auto& h : t.header) {

@@ -45,8 +45,6 @@ struct Manifest {
   std::vector<std::string> channels;
   bool hasSession = false, hasLabel = false, hasBrainmask = false, hasReference = false;
   std::vector<StudyRow> rows;
-  // Suspicious but legal: e.g. a channel column named like a misspelt 'label'.
-  std::vector<std::string> warnings;
 
   const StudyRow* find(const std::string& subject, const std::string& session) const;
   // Throws InputError listing every channel in `names` that the manifest lacks.
@@ -56,8 +54,8 @@ struct Manifest {
 // Parses the CSV and checks its structure (columns, empty cells, duplicate
 // subject+session). Every problem is collected; throws one InputError with
 // all of them, each prefixed "file:line:".
-// Column names that look like a misspelt reserved column (e.g. 'lable',
-// 'brain_mask') are kept as channels and listed in `warnings`.
+// A column name that looks like a misspelt reserved column (e.g. 'lable',
+// 'brain_mask') is a problem: it would silently become an input channel.
 Manifest readManifest(const fs::path& file);
 // As readManifest, but collects the problems instead of throwing, and returns
 // every row it could parse (for `manifest check`, which then checks the files

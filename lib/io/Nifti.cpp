@@ -185,7 +185,9 @@ VoxelScan scanVoxelsImpl(const std::filesystem::path& path) {
   std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(f, gzclose);
   unsigned char h[540];
   const int got = gzread(f, h, sizeof h);
-  if (got < 348) throw InputError("'" + path.string() + "': not a NIfTI file (header shorter than 348 bytes)");
+  if (got < 348)
+    throw InputError("'" + path.string() + "': truncated or not a NIfTI file (" + std::to_string(std::max(got, 0)) +
+                     " header bytes, expected at least 348)");
   int64_t n = 1, voxOffset = 0;
   int datatype = 0, bitpix = 0;
   const int32_t s1 = readAt<int32_t>(h, 0, false);

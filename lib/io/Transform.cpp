@@ -91,9 +91,10 @@ AffineTransform readTransform(const std::filesystem::path& path) {
     std::string d = e.GetDescription();
     while (!d.empty() && (d.back() == '\n' || d.back() == ' ')) d.pop_back();
     throw InputError("'" + path.string() + "': cannot read ITK transform: " + d);
-  } catch (const std::exception& e) {  // ITK's factory throws std::out_of_range on an unknown type name
-    throw InputError("'" + path.string() + "': cannot read ITK transform: unknown or malformed transform type (" +
-                     e.what() + "); expected an affine, rigid, Euler, versor or similarity transform");
+  } catch (const std::exception&) {  // ITK's parser throws std::out_of_range on a type name without precision
+    throw InputError("'" + path.string() + "': cannot read ITK transform: unknown or malformed transform type "
+                     "(expected e.g. 'Transform: AffineTransform_double_3_3', or a rigid, Euler, versor or "
+                     "similarity transform)");
   }
   const auto* list = reader->GetTransformList();
   if (!list || list->empty()) throw InputError("'" + path.string() + "': no transform in file");

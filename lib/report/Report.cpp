@@ -124,18 +124,19 @@ bool runComplete(const fs::path& runDir, std::string* why) {
     if (why) *why = w;
     return false;
   };
-  if (!fs::exists(runDir / "run.json")) return fail(fs::exists(runDir) ? "unfinished" : "not started");
+  const fs::path runJson = runDir / "run.json", perStudy = runDir / "per_study.csv";
+  if (!fs::exists(runJson)) return fail(fs::exists(runDir) ? "unfinished: no run.json" : "not started");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(readText(runDir / "run.json"));
+    j = nlohmann::json::parse(readText(runJson));
   } catch (const std::exception&) {
-    return fail("run.json is not valid JSON");
+    return fail("'" + runJson.string() + "' is not valid JSON");
   }
-  if (j.value("status", "") != "done") return fail("run.json status is not 'done'");
-  if (!fs::exists(runDir / "per_study.csv")) return fail("per_study.csv is missing");
-  const std::string text = readText(runDir / "per_study.csv");
-  if (j.contains("per_study_hash") && j["per_study_hash"].get<std::string>() != Hasher().str(text).hex())
-    return fail("per_study.csv does not match run.json (altered or truncated)");
+  if (!j.is_object() || j.value("status", "") != "done") return fail("'" + runJson.string() + "': status is not 'done'");
+  if (!fs::exists(perStudy)) return fail("'" + perStudy.string() + "' is missing");
+  const std::string text = readText(perStudy);
+  if (j.contains("per_study_hash") && j["per_study_hash"] != perStudyHash(text))
+    return fail("'" + perStudy.string() + "' does not match the hash in run.json (altered or truncated)");
   return true;
 }
 

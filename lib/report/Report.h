@@ -32,9 +32,10 @@ struct ReportResult {
 };
 
 // A planned run without complete results: the report refuses to write partial tables.
-class IncompleteError : public Error {
+// An InputError (exit 2): the results folder given to `report` is not complete.
+class IncompleteError : public InputError {
  public:
-  using Error::Error;
+  using InputError::InputError;
 };
 
 // Throws InputError when the folder holds no experiment.json (or a file is not

@@ -308,3 +308,23 @@ TEST(CacheBuild, ConcurrentProcessesBuildOnceAndReadTogether) {
   EXPECT_EQ(here.readImage(0)[0].data.size(), static_cast<size_t>(here.studies()[0].size[0] * here.studies()[0].size[1] *
                                                                   here.studies()[0].size[2]));
 }
+
+// Issue: predicting a FLAIR model through a 4-channel cache silently rewrote that cache as
+// FLAIR-only. The channel set is part of a cache's identity: such a build is refused.
+TEST(CacheBuild, ACacheIsNeverRewrittenUnderAnotherChannelSet) {
+  CohortFixture f("ms_longitudinal", 2);
+  const fs::path file = f.dir / "two.h5";
+  build(f, f.config({"flair_prior", "flair"}), file);
+  const std::string before = slurp(file);
+  try {
+    build(f, f.config({"flair"}), file);
+    FAIL() << "a two-channel cache was rebuilt as FLAIR-only";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("cache '" + file.string() +
+                                         "' holds other channels (channels=flair_prior,flair,) than this needs "
+                                         "(channels=flair,)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(slurp(file), before);
+}
