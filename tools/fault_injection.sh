@@ -44,44 +44,32 @@ row() {  # name where results log
   echo "| $1 | $2 | ${what:-finished} | $([ "$got" = "$REF" ] && echo yes || echo "NO ($got)") |"
 }
 
-# 1. SIGKILL during synthesis (fresh data root).
-R=$WORK/k1; L=$R.log
-t=$(kill_when "$R" "$WORK/data1" "$L" '[ -n "$(first "$WORK/data1" -name "*.nii.gz")" ]')
-run_to_end "$R" "$WORK/data1" "$L"; row "SIGKILL" "synthesis, ${t}s (first image written)" "$R" "$L"
-# 2. SIGKILL during the target cache build.
-R=$WORK/k2; L=$R.log
-t=$(kill_when "$R" "$WORK/data" "$L" '[ -n "$(first "$R/_shared/cache" -name ".tmp-*")" ]')
-run_to_end "$R" "$WORK/data" "$L"; row "SIGKILL" "cache build, ${t}s (temporary HDF5 file open)" "$R" "$L"
-# 3. SIGKILL during source training, after its first resume generation.
-R=$WORK/k3; L=$R.log
-t=$(kill_when "$R" "$WORK/data" "$L" '[ -n "$(first "$R/_shared/sources" -name "gen-*.optim.pt")" ]')
-run_to_end "$R" "$WORK/data" "$L"; row "SIGKILL" "source training, ${t}s (after a resume generation)" "$R" "$L"
-# 4. SIGKILL while two sweep runs train.
-R=$WORK/k4; L=$R.log
-t=$(kill_when "$R" "$WORK/data" "$L" '[ -n "$(first "$R/tiny_flair/runs" -name "gen-000000020.optim.pt")" ]')
-run_to_end "$R" "$WORK/data" "$L"; row "SIGKILL" "sweep training, ${t}s (iteration 20 of 40)" "$R" "$L"
-# 5. SIGKILL during prediction of the test set.
-R=$WORK/k5; L=$R.log
-t=$(kill_when "$R" "$WORK/data" "$L" '[ -n "$(first "$R/tiny_flair/runs" -path "*pred*" -name "*.nii.gz")" ]')
-run_to_end "$R" "$WORK/data" "$L"; row "SIGKILL" "prediction, ${t}s (first mask written)" "$R" "$L"
-# 6. SIGKILL during the report (after the last run recorded its result).
-R=$WORK/k6; L=$R.log
-t=$(kill_when "$R" "$WORK/data" "$L" '[ "$(ls "$R"/tiny_flair/runs/*/run.json 2>/dev/null | wc -l)" -ge 8 ]')
-run_to_end "$R" "$WORK/data" "$L"; row "SIGKILL" "report, ${t}s (all 8 runs recorded)" "$R" "$L"
-# 7. Resume checkpoint truncated to 100 bytes (a disk fault) after a kill.
-R=$WORK/k7; L=$R.log
-t=$(kill_when "$R" "$WORK/data" "$L" '[ -n "$(first "$R/tiny_flair/runs" -name "gen-000000030.model.pt")" ]')
-f=$(first "$R/tiny_flair/runs" -name "gen-000000030.model.pt"); truncate -s 100 "$f"
-run_to_end "$R" "$WORK/data" "$L"; row "truncated to 100 bytes" "newest resume checkpoint of a sweep run (${f##*/})" "$R" "$L"
-# 8. Both resume generations of a run damaged.
-R=$WORK/k8; L=$R.log
-t=$(kill_when "$R" "$WORK/data" "$L" '[ -n "$(first "$R/tiny_flair/runs" -name "gen-000000030.optim.pt")" ]')
-d=$(dirname "$(first "$R/tiny_flair/runs" -name "gen-000000030.optim.pt")")
-for g in "$d"/gen-*.optim.pt; do printf 'garbage' | dd of="$g" bs=1 seek=200 conv=notrunc 2>/dev/null; done
-run_to_end "$R" "$WORK/data" "$L"; row "bytes overwritten" "every resume generation of one run (optimiser files)" "$R" "$L"
+# A kill scenario: start the runner, SIGKILL it when COND holds, optionally damage a file
+# (ACTION, with $R the results folder), run the same command to the end, print the row.
+scenario() {  # tag fault where cond [action] [data-root]
+  R=$WORK/$1
+  local L=$WORK/$1.log data=${6:-$WORK/data} t
+  t=$(kill_when "$R" "$data" "$L" "$4")
+  if [ -n "${5:-}" ]; then eval "$5"; fi
+  run_to_end "$R" "$data" "$L"
+  row "$2" "$3 (killed at ${t} s)" "$R" "$L"
+}
+RUNS='$R/_shared/runs'   # runs are stored once there; tiny_flair/runs/<id> link to them
+scenario k1 SIGKILL "synthesis, first image written" '[ -n "$(first "$WORK/data1" -name "*.nii.gz")" ]' "" "$WORK/data1"
+scenario k2 SIGKILL "cache build, temporary HDF5 file open" '[ -n "$(first "$R/_shared/cache" -name ".tmp-*")" ]'
+scenario k3 SIGKILL "source training, after a resume generation" '[ -n "$(first "$R/_shared/sources" -name "gen-*.optim.pt")" ]'
+scenario k4 SIGKILL "sweep training, iteration 20 of 40" "[ -n \"\$(first $RUNS -name gen-000000020.optim.pt)\" ]"
+scenario k5 SIGKILL "prediction, first mask written" "[ -n \"\$(first $RUNS -path '*pred*' -name '*.nii.gz')\" ]"
+scenario k6 SIGKILL "report, all 8 runs recorded" "[ \$(ls $RUNS/*/run.json 2>/dev/null | wc -l) -ge 8 ]"
+scenario k7 "SIGKILL, then truncated to 100 bytes" "newest resume checkpoint of a sweep run" \
+  "[ -n \"\$(first $RUNS -name gen-000000030.model.pt)\" ]" \
+  "truncate -s 100 \"\$(first $RUNS -name gen-000000030.model.pt)\""
+scenario k8 "SIGKILL, then bytes overwritten" "every resume generation of one run (optimiser files)" \
+  "[ -n \"\$(first $RUNS -name gen-000000030.optim.pt)\" ]" \
+  "for g in \$(dirname \"\$(first $RUNS -name gen-000000030.optim.pt)\")/gen-*.optim.pt; do printf garbage | dd of=\$g bs=1 seek=200 conv=notrunc 2>/dev/null; done"
 # 9. Cache file truncated between runs.
 R=$WORK/k9; L=$R.log
-cp -r "$WORK/ref" "$R"; rm -rf "$R"/tiny_flair/runs/de_novo-n2-r1-*
+cp -r "$WORK/ref" "$R"; rm -rf "$R"/_shared/runs/de_novo-n2-r1-*
 c=$(first "$R/_shared/cache" -name "target-*.h5"); truncate -s 4096 "$c"
 run_to_end "$R" "$WORK/data" "$L"; row "truncated to 4 KiB" "target HDF5 cache (one run to redo)" "$R" "$L"
 # 10. A finished run's per_study.csv deleted; another's run.json corrupted.

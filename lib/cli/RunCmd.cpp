@@ -64,7 +64,8 @@ int runRun(const Args& args) {
   auto e = experiment::loadExperiment(file);  // the whole file is checked before any work
   auto s = experiment::runExperiment(e, ro);
   if (!ro.dryRun && ro.onlyRun.empty())
-    std::cout << s.dir.string() << ": " << s.completed << " runs completed, " << s.skipped << " already done, of "
+    std::cout << s.dir.string() << ": " << s.completed << " runs completed, " << s.skipped << " already done"
+              << (s.reused ? " (" + std::to_string(s.reused) + " reused from other experiments)" : std::string()) << ", of "
               << s.total << (ro.shardN > 1 ? " in shard " + shard : "") << "\n";
   return 0;
 }
@@ -117,6 +118,14 @@ int runSlurm(const Args& args) {
                  "once (under a lock) and shared; submit the printed report job after the array.",
                  opts, args, vm, &pos))
     return 0;
+  {
+    ProblemList p;
+    if (shards < 0) p.add("slurm: --shards: expected >= 0 (0: one task per run), got " + std::to_string(shards));
+    if (cpus < 1) p.add("slurm: --cpus: expected >= 1, got " + std::to_string(cpus));
+    if (gpus < 0) p.add("slurm: --gpus: expected >= 0, got " + std::to_string(gpus));
+    if (memGb < 1) p.add("slurm: --mem-gb: expected >= 1, got " + std::to_string(memGb));
+    p.throwIfAny();
+  }
   auto e = experiment::loadExperiment(file);
   auto plan = experiment::planExperiment(e, dataRoot, false, 1);
   const int n = shards > 0 ? std::min<int>(shards, static_cast<int>(plan.runs.size())) : static_cast<int>(plan.runs.size());

@@ -188,6 +188,7 @@ Experiment loadExperiment(const std::filesystem::path& file) {
       arm.name = a.string("name", "");
       arm.init = a.choice("init", "scratch", {"scratch", "source"});
       arm.source = a.string("source", "default");
+      arm.compareTo = a.string("compare_to", "");
       arm.train = readTrain(a, e.train);
       Section t = a.sub("train");
       arm.train = readTrain(t, arm.train);
@@ -224,6 +225,9 @@ Experiment loadExperiment(const std::filesystem::path& file) {
   } else if (!armNames.count(e.stats.referenceArm)) {
     st.problem("reference_arm", "no arm named '" + e.stats.referenceArm + "'");
   }
+  for (const auto& a : e.arms)
+    if (!a.compareTo.empty() && (!armNames.count(a.compareTo) || a.compareTo == a.name))
+      problems.add(f + ": [[arms]] '" + a.name + "': compare_to: expected the name of another arm, got '" + a.compareTo + "'");
   st.finish();
   top.markUsed({"data", "preprocess", "model", "train", "infer", "eval", "source", "sources", "test", "sweep", "arms",
                 "stats"});
@@ -276,7 +280,10 @@ Experiment loadExperiment(const std::filesystem::path& file) {
   j["sweep"] = {{"train_sizes", e.trainSizes}, {"repeats", e.repeats}, {"seed", e.sweepSeed},
                 {"val_fraction", e.valFraction}, {"nested", "within a repeat, smaller sets are subsets of larger ones"}};
   nlohmann::json arms = nlohmann::json::array();
-  for (const auto& a : e.arms) arms.push_back({{"name", a.name}, {"init", a.init}, {"source", a.source}, {"train", a.train.canonical()}});
+  for (const auto& a : e.arms)
+    arms.push_back({{"name", a.name}, {"init", a.init}, {"source", a.source},
+                    {"compare_to", a.compareTo.empty() || a.name == e.stats.referenceArm ? e.stats.referenceArm : a.compareTo},
+                    {"train", a.train.canonical()}});
   j["arms"] = arms;
   nlohmann::json srcs = nlohmann::json::object();
   for (const auto& [n, s] : e.sources)

@@ -11,9 +11,11 @@
 //   [test]      subjects = [...] or count + seed; disjoint by subject from
 //               every training pool
 //   [sweep]     train_sizes, repeats, seed, val_fraction
-//   [[arms]]    name, init = "scratch" | "source", source, and any [train]
-//               key (freeze, lr_multipliers, iterations, lr, ...) directly or
-//               in [arms.train]
+//   [[arms]]    name, init = "scratch" | "source", source, compare_to, and any
+//               [train] key (freeze, lr_multipliers, iterations, lr, ...)
+//               directly or in [arms.train]. In an inheriting file, [[arms]]
+//               blocks add arms, or override an inherited arm of the same
+//               name key by key; replace_arms = true replaces them all.
 //   [preprocess] [model] [train] [infer] [eval] [stats]  defaults for all runs
 //
 // Training subsets are nested within a repeat: repeat r shuffles the pool
@@ -66,6 +68,7 @@ struct ArmSpec {
   std::string name;
   std::string init = "scratch";
   std::string source = "default";
+  std::string compareTo;               // the arm this one is compared against (default: [stats] reference_arm)
   train::TrainConfig train;            // resolved: [train] + the arm's overrides
 };
 

@@ -45,7 +45,37 @@ io::Manifest subset(const io::Manifest& m, const std::vector<std::string>& ids) 
 std::string runStatus(const fs::path& dir) {
   if (report::runComplete(dir)) return "done";
   if (fs::exists(dir / "model" / "resume" / "state.json") || fs::exists(dir / "run.json")) return "partial";
-  return "pending";
+  return "new";
+}
+
+// Sweep runs are stored once under RESULTS/_shared/runs/<id>/ (ids derive from everything that makes
+// a run) and linked from each experiment that plans them as runs/<id>; a real folder there (results
+// written before runs were shared) is used in place.
+fs::path sharedRunDir(const fs::path& expDir, const std::string& id) {
+  const fs::path local = expDir / "runs" / id;
+  if (fs::is_directory(fs::symlink_status(local))) return local;
+  return expDir.parent_path() / "_shared" / "runs" / id;
+}
+
+// runs/<id> -> ../../_shared/runs/<id> (relative, so a results folder can move as a whole).
+void linkRun(const fs::path& expDir, const std::string& id) {
+  const fs::path link = expDir / "runs" / id;
+  if (fs::is_directory(fs::symlink_status(link)) || fs::is_symlink(link)) return;
+  fs::create_directories(link.parent_path());
+  const fs::path tmp = expDir / "runs" / (".tmp-" + std::to_string(::getpid()) + "-" + id);
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  fs::create_directory_symlink(fs::path("..") / ".." / "_shared" / "runs" / id, tmp);
+  fs::rename(tmp, link);
+}
+
+// Who trained a complete run ("" when unknown).
+std::string trainedBy(const fs::path& dir) {
+  try {
+    return nlohmann::json::parse(readText(dir / "run.json")).value("experiment", "");
+  } catch (const std::exception&) {
+    return "";
+  }
 }
 
 struct Context {
@@ -100,6 +130,7 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   j["train_size"] = r.trainSize;
   j["repeat"] = r.repeat;
   j["status"] = "done";
+  j["experiment"] = cx.e.name;  // the experiment that trained it (others may reuse it)
   j["per_study_hash"] = report::perStudyHash(perStudyText);
   j["config"] = nlohmann::json::parse(r.configJson);
   j["seed"] = r.train.seed;
@@ -123,16 +154,38 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
 
 }  // namespace
 
-std::vector<std::string> describeRuns(const Plan& plan, const fs::path& expDir, int k, int n) {
+std::vector<std::string> describeRuns(const Experiment& e, const Plan& plan, const fs::path& expDir, int k, int n) {
   std::vector<std::string> lines;
-  for (const auto& s : plan.sources)
-    lines.push_back(s.id + "\tsource\t" + s.arm + "\ttrain=" + std::to_string(s.trainIds.size()) +
-                    "\ttest=" + std::to_string(s.testIds.size()) + "\t" +
-                    runStatus(expDir.parent_path() / "_shared" / "sources" / s.id) +
-                    "\t(shared by all shards)");
-  for (const auto& r : shardRuns(plan.runs, k, n))
-    lines.push_back(r.id + "\tsweep\t" + r.arm + "\tn=" + std::to_string(r.trainSize) +
-                    "\trepeat=" + std::to_string(r.repeat) + "\t" + runStatus(expDir / "runs" / r.id));
+  int toTrain = 0, sourcesToTrain = 0;
+  std::map<std::string, int> count;
+  for (const auto& s : plan.sources) {
+    const std::string st = runStatus(expDir.parent_path() / "_shared" / "sources" / s.id);
+    sourcesToTrain += st != "done";
+    lines.push_back(s.id + "	source	" + s.arm + "	train=" + std::to_string(s.trainIds.size()) +
+                    "	test=" + std::to_string(s.testIds.size()) + "	" + st + "	(shared by all shards and experiments)");
+  }
+  for (const auto& r : shardRuns(plan.runs, k, n)) {
+    const fs::path dir = sharedRunDir(expDir, r.id);
+    std::string st = runStatus(dir);
+    const bool linked = fs::exists(fs::symlink_status(expDir / "runs" / r.id));
+    if (st == "done" && !linked) st = "reused";
+    if (st == "done" || st == "reused") {
+      const std::string by = trainedBy(dir);
+      if (!by.empty() && by != e.name) st = "reused (from " + by + ")";
+    }
+    ++count[st.substr(0, st.find(' '))];
+    toTrain += st == "new" || st == "partial";
+    const std::string src = !r.sourceRunId.empty() ? "source=" + r.sourceRunId
+                            : r.sourceCheckpoint.empty() ? std::string("scratch")
+                                                         : "source=" + r.sourceCheckpoint.string();
+    lines.push_back(r.id + "	sweep	" + r.arm + "	n=" + std::to_string(r.trainSize) + "	repeat=" +
+                    std::to_string(r.repeat) + "	" + st + "	" + src);
+  }
+  lines.push_back("summary: " + e.name + ": " + std::to_string(toTrain) + " of " +
+                  std::to_string(toTrain + count["done"] + count["reused"]) + " runs will train (" +
+                  std::to_string(count["new"]) + " new, " + std::to_string(count["partial"]) + " partial, " +
+                  std::to_string(count["done"]) + " done, " + std::to_string(count["reused"]) +
+                  " reused from other experiments), and " + std::to_string(sourcesToTrain) + " source model(s)");
   return lines;
 }
 
@@ -172,6 +225,10 @@ RunSummary executeOne(const Experiment& e, const RunOptions& opt) {
   if (!opt.expectedPlanHash.empty() && opt.expectedPlanHash != planHash(e))
     throw InputError(e.file.string() + ": the experiment file changed while the experiment was running; run it again");
   Plan plan = planExperiment(e, opt.dataRoot, false, opt.threads);
+  for (const auto& [what, m] : plan.manifests)
+    if (m.file.empty())
+      throw InputError("--run-id: the data of " + e.file.string() + " (" + what + ") are not generated under '" +
+                       opt.dataRoot.string() + "' yet; run the experiment without --run-id first");
   const fs::path expDir = opt.results / e.name;
   Context cx{e, plan, expDir, cachePath(opt, "target", e.data, e.preprocess), {}, opt};
   cache::BuildOptions bo;
@@ -196,7 +253,7 @@ RunSummary executeOne(const Experiment& e, const RunOptions& opt) {
     const fs::path ckpt = sourceCheckpointOf(r, opt);
     if (!ckpt.empty() && !fs::exists(ckpt))
       throw InputError("run " + r.id + ": source model '" + ckpt.string() + "' does not exist (train the source first)");
-    executeRun(cx, r, expDir / "runs" / r.id, cx.targetCache, plan.manifests.at("target"), e.preprocess, ckpt,
+    executeRun(cx, r, sharedRunDir(expDir, r.id), cx.targetCache, plan.manifests.at("target"), e.preprocess, ckpt,
                opt.progress);
     sum.completed = 1;
     return sum;
@@ -264,7 +321,7 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
   train::setThreads(opt.threads);  // data generation and cache builds in this process
   Plan plan = planExperiment(e, opt.dataRoot, !opt.dryRun, opt.threads);
   if (opt.dryRun) {
-    for (const auto& l : describeRuns(plan, expDir, opt.shardK, opt.shardN)) std::cout << l << "\n";
+    for (const auto& l : describeRuns(e, plan, expDir, opt.shardK, opt.shardN)) std::cout << l << "\n";
     return sum;
   }
   fs::create_directories(expDir);
@@ -312,11 +369,17 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
   // The sweep: each run in its own process, `jobs` at a time.
   std::vector<const RunSpec*> pending;
   for (const auto& r : runs) {
-    if (report::runComplete(expDir / "runs" / r.id)) ++sum.skipped;
-    else pending.push_back(&r);
+    const bool linked = fs::exists(fs::symlink_status(expDir / "runs" / r.id));
+    if (report::runComplete(sharedRunDir(expDir, r.id))) {
+      linkRun(expDir, r.id);  // a run another experiment finished is reused, not trained again
+      ++sum.skipped;
+      sum.reused += !linked;
+    } else {
+      pending.push_back(&r);
+    }
   }
-  log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done, ", pending.size(), " pending), ", jobs,
-            " in parallel with ", perRun, " thread(s) each");
+  log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done", sum.reused ? " or reused" : "", ", ",
+            pending.size(), " to train), ", jobs, " in parallel with ", perRun, " thread(s) each");
   std::atomic<size_t> next{0};
   std::atomic<int> completed{0}, started{0};
   std::atomic<bool> stopped{false};
@@ -329,7 +392,7 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
         return;
       }
       const RunSpec& r = *pending[i];
-      const fs::path dir = expDir / "runs" / r.id;
+      const fs::path dir = sharedRunDir(expDir, r.id);
       if (failedSources.count(r.sourceRunId)) {
         std::lock_guard<std::mutex> l(mu);
         sum.failed.push_back(r.id + " (its source model failed)");
@@ -337,10 +400,15 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
       }
       const fs::path logFile = jobs > 1 ? dir / "run.log" : fs::path();
       ChildResult rc;
+      bool reusedNow = false;
       try {
-        rc = runChild(childCommand(e, o, r.id, perRun, jobs == 1 && opt.progress), logFile);
+        // Experiments that need the same run train it once: the others wait here, then reuse it.
+        FileLock lock(dir.parent_path() / (r.id + ".lock"));
+        reusedNow = report::runComplete(dir);
+        if (!reusedNow) rc = runChild(childCommand(e, o, r.id, perRun, jobs == 1 && opt.progress), logFile);
+        if (report::runComplete(dir)) linkRun(expDir, r.id);
       } catch (const std::exception& ex) {
-        log::error(r.id, ": cannot start its process: ", ex.what());
+        log::error(r.id, ": cannot run: ", ex.what());
         rc.exitCode = 1;
       }
       std::lock_guard<std::mutex> l(mu);
@@ -348,6 +416,11 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
         log::error(r.id, ": failed (exit ", rc.exitCode, ")",
                    logFile.empty() ? std::string() : "; last lines of " + logFile.string() + ":\n" + tailOfFile(logFile, 8));
         sum.failed.push_back(r.id);
+        continue;
+      }
+      if (reusedNow) {
+        ++sum.skipped;
+        ++sum.reused;
         continue;
       }
       const int c = ++completed;

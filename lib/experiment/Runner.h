@@ -6,7 +6,8 @@
 //   ../_shared/cache/*.h5       preprocessed studies, shared by every run and experiment
 //   ../_shared/sources/<id>/    source models, trained once and shared
 //   sources/<id>/               a copy of the source model's run.json and held-out evaluation
-//   runs/<id>/                  model/, pred/ (masks), per_study.csv, run.json
+//   runs/<id> -> ../../_shared/runs/<id>/   model/, pred/ (masks), per_study.csv, run.json: each run
+//                               is stored once and reused by every experiment that plans the same run
 //   per_study.csv summary.csv comparisons.csv table.{md,tex,csv} figure.{png,pdf} report.md
 //   plan.json                   the ids of the current plan's runs (what the report reads)
 // Every run (source or sweep) executes in a child process of its own with
@@ -48,13 +49,16 @@ struct RunOptions {
 
 struct RunSummary {
   int total = 0, skipped = 0, completed = 0;
+  int reused = 0;                   // of skipped: finished by another experiment, linked
   std::vector<std::string> failed;  // runs that failed (the others are complete)
   std::filesystem::path dir;
 };
 
 RunSummary runExperiment(const Experiment& e, const RunOptions& options);
 
-// Dry-run lines: "<id>\t<kind>\t<arm>\tn=<size>\trepeat=<r>\t<status>".
-std::vector<std::string> describeRuns(const Plan& plan, const std::filesystem::path& expDir, int shardK, int shardN);
+// Dry-run lines: "<id>\t<kind>\t<arm>\tn=<size>\trepeat=<r>\t<status>\t<source>", status one of new,
+// partial, done, reused (from EXPERIMENT); then "summary: ..." with how many runs will train.
+std::vector<std::string> describeRuns(const Experiment& e, const Plan& plan, const std::filesystem::path& expDir,
+                                      int shardK, int shardN);
 
 }  // namespace mst::experiment

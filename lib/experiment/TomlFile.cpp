@@ -39,9 +39,38 @@ toml::table loadRec(const std::filesystem::path& file, std::set<std::string>& ch
     const auto basePath = resolveAgainst(file.parent_path(), *base);
     toml::table merged = loadRec(basePath, chain);
     t.erase("inherit");
+    bool replaceArms = false;
+    if (auto* ra = t.get("replace_arms")) {
+      if (!ra->is_boolean()) throw InputError(file.string() + ": replace_arms: expected true or false");
+      replaceArms = ra->value_or(false);
+      t.erase("replace_arms");
+    }
+    // [[arms]] add up: a block naming an inherited arm overrides it key by key, a new name adds
+    // an arm; replace_arms = true replaces the inherited arms as a whole.
+    auto* inheritedArms = merged.get("arms");
+    auto* ownArms = t.get("arms");
+    if (!replaceArms && inheritedArms && ownArms && inheritedArms->is_array() && ownArms->is_array()) {
+      toml::array combined = *inheritedArms->as_array();
+      for (const auto& node : *ownArms->as_array()) {
+        const auto* own = node.as_table();
+        toml::table* target = nullptr;
+        if (own && own->get("name"))
+          for (auto& base : combined)
+            if (auto* bt = base.as_table(); bt && bt->get("name") && bt->get("name")->value<std::string>() ==
+                                                                          own->get("name")->value<std::string>())
+              target = bt;
+        if (target) merge(*target, *own);
+        else combined.push_back(node);
+      }
+      t.erase("arms");
+      merge(merged, t);
+      merged.insert_or_assign("arms", std::move(combined));
+      return merged;
+    }
     merge(merged, t);
     return merged;
   }
+  t.erase("replace_arms");  // meaningless without inherit
   return t;
 }
 

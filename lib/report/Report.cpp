@@ -178,7 +178,12 @@ ReportResult buildReport(const fs::path& expDir) {
   po.ciLevel = ex["stats"].value("ci_level", 0.95);
   po.validate("'" + (expDir / "experiment.json").string() + "': stats.");
   std::vector<std::string> arms;
-  for (const auto& a : ex["arms"]) arms.push_back(a.value("name", ""));
+  std::map<std::string, std::string> refOf;  // arm -> the arm it is compared against (itself: none)
+  for (const auto& a : ex["arms"]) {
+    arms.push_back(a.value("name", ""));
+    refOf[arms.back()] = a.value("compare_to", refArm);
+    if (refOf[arms.back()].empty()) refOf[arms.back()] = refArm;
+  }
   const std::vector<std::string> allCols = {"n_truth", "n_pred", "tp_truth", "tp_pred", "sensitivity", "ppv", "f1",
                                             "dice", "truth_volume_mm3", "pred_volume_mm3", "fp_lesions", "fp_volume_mm3"};
   ReportResult res;
@@ -259,7 +264,7 @@ ReportResult buildReport(const fs::path& expDir) {
   }
   // comparisons.csv with Holm over the family (all sizes x arms, per metric and test).
   struct Cmp {
-    std::string arm, metric;
+    std::string ref, arm, metric;
     int size;
     stats::PairedResult r;
     double holmT = NAN, holmW = NAN;
@@ -272,8 +277,9 @@ ReportResult buildReport(const fs::path& expDir) {
     std::vector<size_t> idx;
     for (int size : sizes)
       for (const auto& arm : arms) {
-        if (arm == refArm) continue;
-        auto a = perStudy(refArm, size, metric), b = perStudy(arm, size, metric);
+        const std::string& ref = refOf[arm];
+        if (arm == ref) continue;
+        auto a = perStudy(ref, size, metric), b = perStudy(arm, size, metric);
         std::vector<std::optional<double>> va, vb;
         std::set<std::string> keys;
         for (const auto& [k, v] : a) keys.insert(k);
@@ -284,7 +290,7 @@ ReportResult buildReport(const fs::path& expDir) {
         }
         if (keys.empty()) continue;
         idx.push_back(cmps.size());
-        cmps.push_back({arm, metric, size, stats::comparePaired(va, vb, po)});
+        cmps.push_back({ref, arm, metric, size, stats::comparePaired(va, vb, po)});
       }
     std::vector<double> pt, pw;
     std::vector<size_t> it, iw;
@@ -307,7 +313,7 @@ ReportResult buildReport(const fs::path& expDir) {
                                "mean_b", "se_b", "mean_diff", "ci_low", "ci_high", "t_p", "t_p_holm", "wilcoxon_p",
                                "wilcoxon_p_holm", "wilcoxon_method", "cohen_dz"});
     for (const auto& c : cmps)
-      out += csvLine({task, std::to_string(c.size), c.metric, refArm, c.arm, std::to_string(c.r.nPairs),
+      out += csvLine({task, std::to_string(c.size), c.metric, c.ref, c.arm, std::to_string(c.r.nPairs),
                       std::to_string(c.r.nDropped), fmt(c.r.a.mean.value_or(NAN)), fmt(c.r.a.se.value_or(NAN)),
                       fmt(c.r.b.mean.value_or(NAN)), fmt(c.r.b.se.value_or(NAN)), fmt(c.r.meanDiff.value_or(NAN)),
                       fmt(c.r.ci.low.value_or(NAN)), fmt(c.r.ci.high.value_or(NAN)), fmt(c.r.t.p.value_or(NAN)),
@@ -334,7 +340,7 @@ ReportResult buildReport(const fs::path& expDir) {
       for (const auto& arm : arms) {
         const Cell& c = pooled[{arm, size, metric}];
         std::string cell = meanSe(c.mean, c.se, c.n >= 2);
-        if (arm != refArm && c.n > 0) cell += " (" + formatP(pOf(arm, size, metric)) + ")";
+        if (arm != refOf[arm] && c.n > 0) cell += " (" + formatP(pOf(arm, size, metric)) + ")";
         line.push_back(cell);
       }
     table.push_back(line);
@@ -350,9 +356,12 @@ ReportResult buildReport(const fs::path& expDir) {
       for (const auto& c : l) md += " " + c + " |";
       md += "\n";
     }
+    std::string against = "against " + refArm;
+    for (const auto& arm : arms)
+      if (refOf[arm] != refArm && refOf[arm] != arm) against += "; " + arm + " against " + refOf[arm];
     const std::string note = "Mean ± SE over test studies (per-study values averaged over repeats); " +
                              std::string(testName == "t" ? "paired t-test" : "Wilcoxon signed-rank") +
-                             " p-values of each arm against " + refArm + ", unadjusted (Holm-adjusted in comparisons.csv).";
+                             " p-values of each arm " + against + ", unadjusted (Holm-adjusted in comparisons.csv).";
     writeTextAtomic(expDir / "table.md", "**" + task + "**\n\n" + md + "\n" + note + "\n");
     std::string csv = csvLine(header);
     for (const auto& l : table) csv += csvLine(l);

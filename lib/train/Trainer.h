@@ -7,12 +7,16 @@
 // the held-out studies are predicted with the sliding window and scored by
 // lesion-wise F1 (criterion "any", 26-connectivity); best and last
 // checkpoints are kept. A run resumes exactly after an interruption (model,
-// optimiser, sampler position, iteration): on CPU, results are bit-identical
-// for a given seed and thread count.
+// optimiser, sampler position, iteration, best weights; see ResumeState.h):
+// on CPU, results are bit-identical for a given seed and thread count, and a
+// damaged resume file falls back to an older generation or a fresh start.
+// LibTorch's generator is process-wide: one training per process at a time
+// (the experiment runner starts a process per run).
 //
 // Output folder:
-//   last.pt, last.pt.json, last.optim.pt   resume state (written every checkpointEvery)
+//   resume/                                 resume state (generations, state.json)
 //   best.pt, best.pt.json                   best validation F1 (or last when there is no validation)
+//   last.pt, last.pt.json                   the final weights
 //   train_log.jsonl                         one JSON object per logged iteration / validation
 #pragma once
 

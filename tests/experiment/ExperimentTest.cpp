@@ -179,9 +179,11 @@ TEST(EndToEnd, QuickExperimentRunsResumesReportsAndWritesSlurm) {
   std::vector<std::string> lines;
   std::stringstream ss(r.out);
   for (std::string l; std::getline(ss, l);) lines.push_back(l);
-  ASSERT_EQ(lines.size(), 1u + 12u);
+  ASSERT_EQ(lines.size(), 1u + 12u + 1u);
   EXPECT_EQ(lines[0].rfind("source-source_flair-", 0), 0u) << lines[0];
-  EXPECT_NE(lines[1].find("\tsweep\tde_novo\tn=3\trepeat=1\tpending"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("\tsweep\tde_novo\tn=3\trepeat=1\tnew\tscratch"), std::string::npos) << lines[1];
+  EXPECT_EQ(lines.back(), "summary: quick_flair: 12 of 12 runs will train (12 new, 0 partial, 0 done, 0 reused from "
+                          "other experiments), and 1 source model(s)");
   // Stopped after 5 runs (as if killed), then continued by the same command.
   r = test::runCli("run " + common + " --jobs 2 2>&1", "MST_STOP_AFTER_RUNS=5");
   ASSERT_EQ(r.code, 0) << r.out;
@@ -233,7 +235,7 @@ TEST(EndToEnd, QuickExperimentRunsResumesReportsAndWritesSlurm) {
   // A shard runs only its share.
   r = test::runCli("run " + common + " --shard 2/4 --dry-run");
   ASSERT_EQ(r.code, 0);
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1 + 3);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1 + 3 + 1);
 }
 
 TEST(EndToEnd, BadExperimentExitsTwoAndChangesNothing) {

@@ -143,7 +143,7 @@ TEST(Reproducibility, TinyExperimentGivesIdenticalPerStudyCsvInFiveWays) {
   ASSERT_FALSE(gens.empty());
   fs::resize_file(gens.front(), 100);
   pid = startCli(args, log);
-  ASSERT_TRUE(killWhen(pid, [&] { return countDone(k / "tiny_flair" / "runs") >= 2 && !filesNamed(k / "tiny_flair" / "runs", "gen-", ".optim.pt").empty(); },
+  ASSERT_TRUE(killWhen(pid, [&] { return countDone(k / "tiny_flair" / "runs") >= 2 && !filesNamed(k / "_shared" / "runs", "gen-", ".optim.pt").empty(); },
                        std::chrono::seconds(180)))
       << slurp(log);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
