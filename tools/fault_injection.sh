@@ -40,7 +40,7 @@ row() {  # name where results log
   local res=$3 log=$4 got="(no result)" what
   [ -f "$res/tiny_flair/per_study.csv" ] && got=$(md5sum <"$res/tiny_flair/per_study.csv" | cut -c1-32)
   what=$(grep -hoE "resuming at iteration [0-9]+|unusable, [a-z ]+|trains from the start|is not usable \([^)]*\)|rebuilding it|[0-9]+ runs completed, [0-9]+ already done" "$log" \
-           "$res"/tiny_flair/runs/*/run.log 2>/dev/null | sort | uniq -c | sed 's/^ *//' | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+           "$res"/tiny_flair/runs/*/run.log 2>/dev/null | sort | uniq -c | sed -E 's/^ *1 //; t; s/^ *([0-9]+) /\1 × /' | tr '\n' ';' | sed 's/;$//; s/;/; /g')
   echo "| $1 | $2 | ${what:-finished} | $([ "$got" = "$REF" ] && echo yes || echo "NO ($got)") |"
 }
 

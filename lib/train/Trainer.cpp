@@ -262,8 +262,15 @@ TrainResult train(const TrainJob& job) {
   std::vector<int> trainIdx, valIdx;
   resolveStudies(job, *reader, trainIdx, valIdx);
 
+  // The resume state belongs to these settings. The source model enters by content, not by path,
+  // so a results folder can move (or be copied) without invalidating fine-tuning runs' state.
+  TrainConfig identity = c;
+  if (c.init == "source") {
+    const FileRecord src = recordFile(c.sourceCheckpoint.parent_path(), c.sourceCheckpoint.filename().string());
+    identity.sourceCheckpoint = "content:" + src.hash + ":" + std::to_string(src.size);
+  }
   const std::string configHash =
-      Hasher().str(c.canonical()).str(job.model.toJson()).str(job.preprocess.canonical()).hex();
+      Hasher().str(identity.canonical()).str(job.model.toJson()).str(job.preprocess.canonical()).hex();
   auto metaJson = [&](const LoopState& s, const std::string& status) {
     nlohmann::json j;
     j["model"] = nlohmann::json::parse(job.model.toJson());

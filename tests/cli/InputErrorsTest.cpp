@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kTiny = fs::path(MST_SOURCE_DIR) / "tests" / "e2e" / "tiny.toml";
+const fs::path kTiny = test::tinyExperiment();
 
 // Exit 2, and stderr holds every expected fragment.
 void expectInputError(const test::CliResult& r, const std::vector<std::string>& fragments) {

@@ -16,12 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kTiny = fs::path(MST_SOURCE_DIR) / "tests" / "e2e" / "tiny.toml";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+const fs::path kTiny = test::tinyExperiment();
+std::string slurp(const fs::path& p) { return test::readFile(p); }
 
 // Lines of a per_study.csv whose arm column (3rd) is one of `arms`, without the task column.
 std::vector<std::string> rowsOfArms(const fs::path& csv, const std::set<std::string>& arms) {
@@ -48,14 +44,17 @@ int countLines(const std::string& text, const std::string& fragment) {
 TEST(Ablation, OneBlockTrainsOnlyTheNewArmAndReusesTheRest) {
   test::TempDir d("mst-ablation");
   const std::string common = " --results '" + (d / "res").string() + "' --data-root '" + (d / "data").string() + "'";
+  // Writes FILE inheriting the tiny experiment with BODY appended, and dry-runs it.
+  auto dryRun = [&](const std::string& file, const std::string& body) {
+    test::writeFile(d / file, "inherit = \"" + kTiny.string() + "\"\n" + body);
+    return test::runCli("run '" + (d / file).string() + "'" + common + " --dry-run");
+  };
   auto r = test::runCli("run '" + kTiny.string() + "'" + common + " --jobs 2 --threads 2 --no-progress");
   ASSERT_EQ(r.code, 0) << r.err;
 
   // One block: a third arm.
-  test::writeFile(d / "ablation.toml", "inherit = \"" + kTiny.string() +
-                                           "\"\nname = \"tiny_ablation\"\n\n[[arms]]\nname = \"frozen_encoder\"\n"
-                                           "init = \"source\"\nfreeze = [\"encoder\"]\ncompare_to = \"de_novo\"\n");
-  r = test::runCli("run '" + (d / "ablation.toml").string() + "'" + common + " --dry-run");
+  r = dryRun("ablation.toml", "name = \"tiny_ablation\"\n\n[[arms]]\nname = \"frozen_encoder\"\n"
+                              "init = \"source\"\nfreeze = [\"encoder\"]\ncompare_to = \"de_novo\"\n");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(countLines(r.out, "\treused (from tiny_flair)\t"), 8) << r.out;
   EXPECT_EQ(countLines(r.out, "\tsweep\tfrozen_encoder\t"), 4) << r.out;
@@ -90,19 +89,15 @@ TEST(Ablation, OneBlockTrainsOnlyTheNewArmAndReusesTheRest) {
   EXPECT_EQ(pairs, (std::set<std::string>{"de_novo vs frozen_encoder", "fine_tuned vs de_novo"}));
 
   // replace_arms = true: the old, replacing semantics (one arm).
-  test::writeFile(d / "replace.toml", "inherit = \"" + kTiny.string() +
-                                          "\"\nname = \"tiny_replace\"\nreplace_arms = true\n\n[[arms]]\n"
-                                          "name = \"de_novo\"\ninit = \"scratch\"\n");
-  r = test::runCli("run '" + (d / "replace.toml").string() + "'" + common + " --dry-run");
+  r = dryRun("replace.toml", "name = \"tiny_replace\"\nreplace_arms = true\n\n[[arms]]\nname = \"de_novo\"\n"
+                             "init = \"scratch\"\n");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(countLines(r.out, "\tsweep\t"), 4) << r.out;
   EXPECT_EQ(countLines(r.out, "\tsweep\tde_novo\t"), 4) << r.out;
   EXPECT_EQ(countLines(r.out, "\treused (from tiny_flair)\t"), 4) << r.out;
 
   // A changed setting of an inherited arm gives new runs for that arm, never reuse.
-  test::writeFile(d / "changed.toml", "inherit = \"" + kTiny.string() +
-                                          "\"\nname = \"tiny_changed\"\n\n[[arms]]\nname = \"de_novo\"\nlr = 0.001\n");
-  r = test::runCli("run '" + (d / "changed.toml").string() + "'" + common + " --dry-run");
+  r = dryRun("changed.toml", "name = \"tiny_changed\"\n\n[[arms]]\nname = \"de_novo\"\nlr = 0.001\n");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(countLines(r.out, "\tsweep\tde_novo\t"), 4) << r.out;
   EXPECT_EQ(countLines(r.out, "\tsweep\tde_novo\tn=2\trepeat=1\tnew\tscratch"), 1) << r.out;
@@ -110,9 +105,7 @@ TEST(Ablation, OneBlockTrainsOnlyTheNewArmAndReusesTheRest) {
   EXPECT_EQ(countLines(r.out, "\tsweep\tfine_tuned\t"), 4) << r.out;
   EXPECT_EQ(countLines(r.out, "\treused (from tiny_flair)\tsource="), 4) << r.out;
   // A bad compare_to is reported before any work.
-  test::writeFile(d / "bad.toml", "inherit = \"" + kTiny.string() +
-                                      "\"\nname = \"tiny_bad\"\n[[arms]]\nname = \"x\"\ncompare_to = \"nope\"\n");
-  r = test::runCli("run '" + (d / "bad.toml").string() + "'" + common + " --dry-run");
+  r = dryRun("bad.toml", "name = \"tiny_bad\"\n[[arms]]\nname = \"x\"\ncompare_to = \"nope\"\n");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("[[arms]] 'x': compare_to: expected the name of another arm, got 'nope'"), std::string::npos)
       << r.err;

@@ -20,12 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kTiny = fs::path(MST_SOURCE_DIR) / "tests" / "e2e" / "tiny.toml";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+const fs::path kTiny = test::tinyExperiment();
+std::string slurp(const fs::path& p) { return test::readFile(p); }
 
 // Starts `mstransfer ARGS` in the background (output appended to `log`); returns its pid.
 pid_t startCli(const std::vector<std::string>& args, const fs::path& log) {

@@ -24,12 +24,16 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-static std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
+std::string readFile(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
 }
+
+static std::string slurp(const fs::path& p) { return readFile(p); }
+
+fs::path tinyExperiment() { return fs::path(MST_SOURCE_DIR) / "tests" / "e2e" / "tiny.toml"; }
 
 CliResult runCli(const std::string& args, const std::string& env) {
   TempDir tmp("mst-cli");

@@ -37,6 +37,10 @@ CliResult runCli(const std::string& args, const std::string& env = "");
 Geometry cubeGeometry(int64_t n, double spacing = 1.0);
 
 void writeFile(const fs::path& p, const std::string& text);
+std::string readFile(const fs::path& p);  // the whole file, binary ("" when missing)
+
+// tests/e2e/tiny.toml: the demo FLAIR design in seconds per run (reproducibility and ablation tests).
+fs::path tinyExperiment();
 
 // Pearson correlation of two equally sized arrays over the voxels where mask is nonzero.
 double correlationInMask(const std::vector<float>& a, const std::vector<float>& b, const std::vector<uint8_t>& mask);
