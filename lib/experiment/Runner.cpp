@@ -300,60 +300,31 @@ void writePlanJson(const fs::path& expDir, const Plan& plan) {
 
 }  // namespace
 
-RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
-  if (e.name == "_shared") throw InputError(e.file.string() + ": name '_shared' is reserved");
-  if (opt.jobs < 1) throw InputError("--jobs: expected >= 1, got " + std::to_string(opt.jobs));
-  if (opt.threads < 1) throw InputError("--threads: expected >= 1, got " + std::to_string(opt.threads));
-  if (opt.device != "cpu") infer::checkDevice(opt.device);
-  if (!opt.onlyRun.empty()) {
-    train::setThreads(opt.threads);
-    return executeOne(e, opt);
-  }
-  RunSummary sum;
-  const fs::path expDir = opt.results / e.name;
-  sum.dir = expDir;
-  const int jobs = opt.jobs;
-  RunOptions o = opt;  // the children run this very binary, resolved once (it may be rebuilt meanwhile)
-  if (o.binary.empty()) o.binary = selfExecutable();
-  // Each run gets its own process and its share of the cores; the result of a run depends
-  // on its configuration, its seed and this per-run thread count only.
-  const int perRun = std::max(1, opt.threads / jobs);
-  train::setThreads(opt.threads);  // data generation and cache builds in this process
-  Plan plan = planExperiment(e, opt.dataRoot, !opt.dryRun, opt.threads);
-  if (opt.dryRun) {
-    for (const auto& l : describeRuns(e, plan, expDir, opt.shardK, opt.shardN)) std::cout << l << "\n";
-    return sum;
-  }
-  fs::create_directories(expDir);
-  writeTextAtomic(expDir / "experiment.json", e.resolvedJson);
-  writePlanJson(expDir, plan);
-  const auto runs = shardRuns(plan.runs, opt.shardK, opt.shardN);
-  sum.total = static_cast<int>(runs.size());
+namespace {
 
-  Context cx{e, plan, expDir, cachePath(opt, "target", e.data, e.preprocess), {}, opt};
+// Source models the runs need: each trained once, under a lock, in a child process, and shared by
+// experiments; the experiment keeps a copy of each one's evaluation. Returns the ids that failed.
+std::set<std::string> trainSources(const Experiment& e, const Plan& plan, const std::vector<RunSpec>& runs,
+                                   const RunOptions& o, int perRun, const fs::path& expDir, RunSummary& sum) {
   cache::BuildOptions bo;
-  bo.threads = opt.threads;
-  log::info(e.name, ": preprocessing the target data into ", cx.targetCache.string());
-  cache::buildCache(plan.manifests.at("target"), e.preprocess, cx.targetCache, bo);
-
-  // Source models: trained once under a lock, in a child process, shared by experiments.
-  std::set<std::string> neededSources, failedSources;
+  bo.threads = o.threads;
+  std::set<std::string> needed, failed;
   for (const auto& r : runs)
-    if (!r.sourceRunId.empty()) neededSources.insert(r.sourceRunId);
+    if (!r.sourceRunId.empty()) needed.insert(r.sourceRunId);
   for (const auto& s : plan.sources) {
-    if (!neededSources.count(s.id)) continue;
+    if (!needed.count(s.id)) continue;
     const SourceSpec& spec = e.sources.at(s.arm);
     const auto pre = sourcePreprocess(e, spec);
-    const fs::path dir = sharedDir(opt) / "sources" / s.id;
+    const fs::path dir = sharedDir(o) / "sources" / s.id;
     {
-      FileLock lock(sharedDir(opt) / "sources" / (s.id + ".lock"));  // one process trains it, the others wait and reuse
+      FileLock lock(sharedDir(o) / "sources" / (s.id + ".lock"));  // one process trains it, the others wait and reuse
       if (!report::runComplete(dir)) {
         log::info(e.name, ": source model ", s.id, " (", s.trainIds.size(), " training studies, ", perRun, " thread(s))");
-        cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cachePath(opt, "source", spec.data, pre), bo);
+        cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cachePath(o, "source", spec.data, pre), bo);
         const auto rc = runChild(childCommand(e, o, s.id, perRun, true), {});
         if (!rc.ok() || !report::runComplete(dir)) {
           log::error(e.name, ": source model ", s.id, " failed (exit ", rc.exitCode, "); the runs that need it are skipped");
-          failedSources.insert(s.id);
+          failed.insert(s.id);
           sum.failed.push_back(s.id);
           continue;
         }
@@ -361,12 +332,42 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
         log::info(e.name, ": source model ", s.id, " already trained");
       }
     }
-    // The experiment keeps a record of its source's evaluation.
     for (const char* f : {"run.json", "per_study.csv"})
       writeTextAtomic(expDir / "sources" / s.id / f, readText(dir / f));
   }
+  return failed;
+}
 
-  // The sweep: each run in its own process, `jobs` at a time.
+enum class Outcome { kTrained, kReused, kFailed };
+
+// One sweep run in the shared store: experiments that need the same run train it once (the others
+// wait on its lock, then reuse it), in a child process; linked into this experiment when complete.
+Outcome executeSweepRun(const Experiment& e, const RunSpec& r, const RunOptions& o, int perRun, bool progress,
+                        const fs::path& expDir, const fs::path& logFile) {
+  const fs::path dir = sharedRunDir(expDir, r.id);
+  ChildResult rc;
+  bool reused = false;
+  try {
+    FileLock lock(dir.parent_path() / (r.id + ".lock"));
+    reused = report::runComplete(dir);
+    if (!reused) rc = runChild(childCommand(e, o, r.id, perRun, progress), logFile);
+    if (report::runComplete(dir)) linkRun(expDir, r.id);
+  } catch (const std::exception& ex) {
+    log::error(r.id, ": cannot run: ", ex.what());
+    rc.exitCode = 1;
+  }
+  if (!rc.ok() || !report::runComplete(dir)) {
+    log::error(r.id, ": failed (exit ", rc.exitCode, ")",
+               logFile.empty() ? std::string() : "; last lines of " + logFile.string() + ":\n" + tailOfFile(logFile, 8));
+    return Outcome::kFailed;
+  }
+  return reused ? Outcome::kReused : Outcome::kTrained;
+}
+
+// The sweep: runs complete elsewhere are linked; the others execute `jobs` at a time, each in its
+// own process. Returns false when stopped early (tests' MST_STOP_AFTER_RUNS).
+bool runSweep(const Experiment& e, const std::vector<RunSpec>& runs, const std::set<std::string>& failedSources,
+              const RunOptions& o, int perRun, const fs::path& expDir, RunSummary& sum) {
   std::vector<const RunSpec*> pending;
   for (const auto& r : runs) {
     const bool linked = fs::exists(fs::symlink_status(expDir / "runs" / r.id));
@@ -379,67 +380,89 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
     }
   }
   log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done", sum.reused ? " or reused" : "", ", ",
-            pending.size(), " to train), ", jobs, " in parallel with ", perRun, " thread(s) each");
+            pending.size(), " to train), ", o.jobs, " in parallel with ", perRun, " thread(s) each");
   std::atomic<size_t> next{0};
-  std::atomic<int> completed{0}, started{0};
+  std::atomic<int> started{0};
   std::atomic<bool> stopped{false};
   std::mutex mu;
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&]() {
     for (size_t i = next++; i < pending.size(); i = next++) {
-      if (opt.stopAfterRuns > 0 && started++ >= opt.stopAfterRuns) {  // tests: as if killed here
+      if (o.stopAfterRuns > 0 && started++ >= o.stopAfterRuns) {  // tests: as if killed here
         stopped = true;
         return;
       }
       const RunSpec& r = *pending[i];
-      const fs::path dir = sharedRunDir(expDir, r.id);
-      if (failedSources.count(r.sourceRunId)) {
-        std::lock_guard<std::mutex> l(mu);
-        sum.failed.push_back(r.id + " (its source model failed)");
-        continue;
-      }
-      const fs::path logFile = jobs > 1 ? dir / "run.log" : fs::path();
-      ChildResult rc;
-      bool reusedNow = false;
-      try {
-        // Experiments that need the same run train it once: the others wait here, then reuse it.
-        FileLock lock(dir.parent_path() / (r.id + ".lock"));
-        reusedNow = report::runComplete(dir);
-        if (!reusedNow) rc = runChild(childCommand(e, o, r.id, perRun, jobs == 1 && opt.progress), logFile);
-        if (report::runComplete(dir)) linkRun(expDir, r.id);
-      } catch (const std::exception& ex) {
-        log::error(r.id, ": cannot run: ", ex.what());
-        rc.exitCode = 1;
+      Outcome out = Outcome::kFailed;
+      if (!failedSources.count(r.sourceRunId)) {
+        const fs::path logFile = o.jobs > 1 ? sharedRunDir(expDir, r.id) / "run.log" : fs::path();
+        out = executeSweepRun(e, r, o, perRun, o.jobs == 1 && o.progress, expDir, logFile);
       }
       std::lock_guard<std::mutex> l(mu);
-      if (!rc.ok() || !report::runComplete(dir)) {
-        log::error(r.id, ": failed (exit ", rc.exitCode, ")",
-                   logFile.empty() ? std::string() : "; last lines of " + logFile.string() + ":\n" + tailOfFile(logFile, 8));
-        sum.failed.push_back(r.id);
-        continue;
-      }
-      if (reusedNow) {
+      if (out == Outcome::kFailed) {
+        sum.failed.push_back(r.id + (failedSources.count(r.sourceRunId) ? " (its source model failed)" : ""));
+      } else if (out == Outcome::kReused) {
         ++sum.skipped;
         ++sum.reused;
-        continue;
+      } else {
+        const int c = ++sum.completed;
+        const double el = since(start);
+        log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(el), " s elapsed, about ",
+                  static_cast<int>(el / c * (static_cast<double>(pending.size()) - c)), " s left)");
       }
-      const int c = ++completed;
-      const double el = since(start);
-      log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(el), " s elapsed, about ",
-                static_cast<int>(el / c * (static_cast<double>(pending.size()) - c)), " s left)");
     }
   };
   std::vector<std::thread> pool;
-  for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
+  for (int j = 0; j < o.jobs; ++j) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
-  sum.completed = completed;
+  return !stopped;
+}
+
+}  // namespace
+
+RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
+  if (e.name == "_shared") throw InputError(e.file.string() + ": name '_shared' is reserved");
+  if (opt.jobs < 1) throw InputError("--jobs: expected >= 1, got " + std::to_string(opt.jobs));
+  if (opt.threads < 1) throw InputError("--threads: expected >= 1, got " + std::to_string(opt.threads));
+  if (opt.device != "cpu") infer::checkDevice(opt.device);
+  if (!opt.onlyRun.empty()) {
+    train::setThreads(opt.threads);
+    return executeOne(e, opt);
+  }
+  RunSummary sum;
+  const fs::path expDir = opt.results / e.name;
+  sum.dir = expDir;
+  RunOptions o = opt;  // the children run this very binary, resolved once (it may be rebuilt meanwhile)
+  if (o.binary.empty()) o.binary = selfExecutable();
+  // Each run gets its own process and its share of the cores; the result of a run depends
+  // on its configuration, its seed and this per-run thread count only.
+  const int perRun = std::max(1, opt.threads / opt.jobs);
+  train::setThreads(opt.threads);  // data generation and cache builds in this process
+  Plan plan = planExperiment(e, opt.dataRoot, !opt.dryRun, opt.threads);
+  if (opt.dryRun) {
+    for (const auto& l : describeRuns(e, plan, expDir, opt.shardK, opt.shardN)) std::cout << l << "\n";
+    return sum;
+  }
+  fs::create_directories(expDir);
+  writeTextAtomic(expDir / "experiment.json", e.resolvedJson);
+  writePlanJson(expDir, plan);
+  const auto runs = shardRuns(plan.runs, opt.shardK, opt.shardN);
+  sum.total = static_cast<int>(runs.size());
+  const fs::path targetCache = cachePath(opt, "target", e.data, e.preprocess);
+  cache::BuildOptions bo;
+  bo.threads = opt.threads;
+  log::info(e.name, ": preprocessing the target data into ", targetCache.string());
+  cache::buildCache(plan.manifests.at("target"), e.preprocess, targetCache, bo);
+
+  const auto failedSources = trainSources(e, plan, runs, o, perRun, expDir, sum);
+  const bool finished = runSweep(e, runs, failedSources, o, perRun, expDir, sum);
   if (!sum.failed.empty()) {
     std::string list;
     for (const auto& f : sum.failed) list += "\n  " + f;
     throw Error(e.name + ": " + std::to_string(sum.failed.size()) + " run(s) failed; the others are complete and kept. " +
                 "Run the same command again to retry the failed ones:" + list);
   }
-  if (stopped) return sum;
+  if (!finished) return sum;
   if (opt.shardN > 1) {
     log::info(e.name, ": shard ", opt.shardK, "/", opt.shardN, " done; when every shard has finished: mstransfer report ",
               expDir.string());

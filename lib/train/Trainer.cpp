@@ -245,6 +245,119 @@ void exportCopy(const std::filesystem::path& from, const std::filesystem::path& 
   writeTextAtomic(to, bytes);
 }
 
+// The resume state belongs to these settings. The source model enters by content, not by path,
+// so a results folder can move (or be copied) without invalidating fine-tuning runs' state.
+std::string resumeKey(const TrainJob& job) {
+  TrainConfig identity = job.train;
+  if (identity.init == "source") {
+    const auto& ck = job.train.sourceCheckpoint;
+    const FileRecord src = recordFile(ck.parent_path(), ck.filename().string());
+    identity.sourceCheckpoint = "content:" + src.hash + ":" + std::to_string(src.size);
+  }
+  return Hasher().str(identity.canonical()).str(job.model.toJson()).str(job.preprocess.canonical()).hex();
+}
+
+// The JSON sidecar of an exported checkpoint (best.pt.json, last.pt.json).
+std::string sidecarJson(const TrainJob& job, const std::string& configHash, const LoopState& s, const std::string& status) {
+  const TrainConfig& c = job.train;
+  nlohmann::json j;
+  j["model"] = nlohmann::json::parse(job.model.toJson());
+  j["preprocess"] = nlohmann::json::parse(job.preprocess.toJson());
+  j["patch"] = {c.patch[0], c.patch[1], c.patch[2]};
+  j["iteration"] = s.iteration;
+  j["iterations"] = c.iterations;
+  j["status"] = status;
+  j["config_hash"] = configHash;
+  j["train_config"] = c.canonical();
+  j["best_val_f1"] = s.bestValF1;
+  j["best_iteration"] = s.bestIteration;
+  j["train_studies"] = job.trainIds;
+  j["val_studies"] = job.valIds;
+  j["seed"] = c.seed;
+  j["threads"] = torch::get_num_threads();
+  j["git_commit"] = gitCommit();
+  j["mstransfer_version"] = version();
+  j["libraries"] = libraryVersions();
+  return j.dump(2);
+}
+
+// A fresh network: seeded initialisation, then the source weights (transfer) and freezing.
+model::UNet3d buildNetwork(const TrainJob& job, bool resuming, TrainResult& res) {
+  const TrainConfig& c = job.train;
+  torch::manual_seed(c.seed);  // this process runs one training at a time (see Runner)
+  model::UNet3d net(job.model);
+  if (c.init == "source" && !resuming) {
+    model::TransferOptions to;
+    to.firstConv = c.firstConv;
+    to.reinitHead = c.reinitHead;
+    auto rep = model::loadPartial(net, model::loadStateDict(c.sourceCheckpoint), to);
+    res.loadReport = rep.summary();
+  }
+  if (!c.freeze.empty()) res.frozen = model::freeze(net, c.freeze);
+  return net;
+}
+
+cache::SamplerConfig samplerConfig(const TrainConfig& c) {
+  cache::SamplerConfig sc;
+  sc.patch = c.patch;
+  sc.batchSize = c.batchSize;
+  sc.lesionFraction = c.lesionFraction;
+  sc.seed = mix64(c.seed ^ 0x5a5a5a5aULL);
+  sc.threads = c.samplerThreads;
+  sc.augment = c.augment;
+  return sc;
+}
+
+// train_log.jsonl every log_every iterations, and the progress bar.
+class TrainingLog {
+ public:
+  TrainingLog(const TrainJob& job, std::filesystem::path file) : c_(job.train), file_(std::move(file)) {
+    if (job.progress) bar_ = std::make_unique<Progress>(job.label, c_.iterations);
+  }
+  void step(int64_t it, int64_t batch, const std::array<double, 3>& losses) {
+    const auto [lv, dval, bval] = losses;
+    patches_ += batch;
+    ema_ = ema_ < 0 ? lv : 0.95 * ema_ + 0.05 * lv;
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = el > 0 ? static_cast<double>(patches_) / el : 0.0;
+    if ((it + 1) % c_.logEvery == 0 || it + 1 == c_.iterations)
+      appendLine(file_, nlohmann::json({{"iteration", it + 1}, {"loss", lv}, {"dice_loss", dval}, {"bce", bval},
+                                        {"lr", c_.lr * scheduleFactor(c_, it)}, {"patches_per_s", rate},
+                                        {"elapsed_s", el}})
+                            .dump());
+    if (bar_) {
+      char extra[96];
+      std::snprintf(extra, sizeof extra, "loss %.3f | %.1f patches/s", ema_, rate);
+      bar_->update(it + 1, extra);
+    }
+  }
+  void finish() {
+    if (bar_) bar_->finish(ema_ >= 0 ? "loss " + std::to_string(ema_).substr(0, 5) : "");
+  }
+
+ private:
+  const TrainConfig& c_;
+  std::filesystem::path file_;
+  std::unique_ptr<Progress> bar_;
+  double ema_ = -1;
+  int64_t patches_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// Lesion-wise F1 on the validation studies after `iteration`; the best weights go to the resume store.
+void validateAndKeepBest(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& valIdx,
+                         const TrainJob& job, const torch::Device& device, int64_t iteration,
+                         const std::filesystem::path& logFile, LoopState& st, ResumeStore& store) {
+  const double f1 = validate(net, reader, valIdx, job.train.patch, job.validation, device);
+  net->train();
+  appendLine(logFile, nlohmann::json({{"iteration", iteration}, {"val_lesion_f1", f1}}).dump());
+  if (f1 > st.bestValF1) {
+    st.bestValF1 = f1;
+    st.bestIteration = iteration;
+    store.saveBest(model::stateDict(*net), iteration);
+  }
+}
+
 }  // namespace
 
 TrainResult train(const TrainJob& job) {
@@ -262,36 +375,8 @@ TrainResult train(const TrainJob& job) {
   std::vector<int> trainIdx, valIdx;
   resolveStudies(job, *reader, trainIdx, valIdx);
 
-  // The resume state belongs to these settings. The source model enters by content, not by path,
-  // so a results folder can move (or be copied) without invalidating fine-tuning runs' state.
-  TrainConfig identity = c;
-  if (c.init == "source") {
-    const FileRecord src = recordFile(c.sourceCheckpoint.parent_path(), c.sourceCheckpoint.filename().string());
-    identity.sourceCheckpoint = "content:" + src.hash + ":" + std::to_string(src.size);
-  }
-  const std::string configHash =
-      Hasher().str(identity.canonical()).str(job.model.toJson()).str(job.preprocess.canonical()).hex();
-  auto metaJson = [&](const LoopState& s, const std::string& status) {
-    nlohmann::json j;
-    j["model"] = nlohmann::json::parse(job.model.toJson());
-    j["preprocess"] = nlohmann::json::parse(job.preprocess.toJson());
-    j["patch"] = {c.patch[0], c.patch[1], c.patch[2]};
-    j["iteration"] = s.iteration;
-    j["iterations"] = c.iterations;
-    j["status"] = status;
-    j["config_hash"] = configHash;
-    j["train_config"] = c.canonical();
-    j["best_val_f1"] = s.bestValF1;
-    j["best_iteration"] = s.bestIteration;
-    j["train_studies"] = job.trainIds;
-    j["val_studies"] = job.valIds;
-    j["seed"] = c.seed;
-    j["threads"] = torch::get_num_threads();
-    j["git_commit"] = gitCommit();
-    j["mstransfer_version"] = version();
-    j["libraries"] = libraryVersions();
-    return j.dump(2);
-  };
+  const std::string configHash = resumeKey(job);
+  auto metaJson = [&](const LoopState& s, const std::string& status) { return sidecarJson(job, configHash, s, status); };
 
   TrainResult res;
   res.best = bestPt;
@@ -317,16 +402,7 @@ TrainResult train(const TrainJob& job) {
   }
   const bool resume = loaded && loaded->state.iteration > 0;
 
-  torch::manual_seed(c.seed);  // this process runs one training at a time (see Runner)
-  model::UNet3d net(job.model);
-  if (c.init == "source" && !resume) {
-    model::TransferOptions to;
-    to.firstConv = c.firstConv;
-    to.reinitHead = c.reinitHead;
-    auto rep = model::loadPartial(net, model::loadStateDict(c.sourceCheckpoint), to);
-    res.loadReport = rep.summary();
-  }
-  if (!c.freeze.empty()) res.frozen = model::freeze(net, c.freeze);
+  model::UNet3d net = buildNetwork(job, resume, res);
   net->to(device);
   Optim opt = makeOptimizer(net, c);
   if (resume) {
@@ -339,14 +415,7 @@ TrainResult train(const TrainJob& job) {
     log::info(job.outDir.string(), ": resuming at iteration ", st.iteration);
   }
 
-  cache::SamplerConfig sc;
-  sc.patch = c.patch;
-  sc.batchSize = c.batchSize;
-  sc.lesionFraction = c.lesionFraction;
-  sc.seed = mix64(c.seed ^ 0x5a5a5a5aULL);
-  sc.threads = c.samplerThreads;
-  sc.augment = c.augment;
-  cache::PatchSampler sampler(reader, trainIdx, sc);
+  cache::PatchSampler sampler(reader, trainIdx, samplerConfig(c));
   if (st.samplerPosition) sampler.seek(st.samplerPosition);
   auto commit = [&](int64_t it, const std::string& status) {
     st.iteration = it;
@@ -355,12 +424,8 @@ TrainResult train(const TrainJob& job) {
     store.commit(st, model::stateDict(*net), *opt.opt);
   };
 
-  std::unique_ptr<Progress> bar;
-  if (job.progress) bar = std::make_unique<Progress>(job.label, c.iterations);
+  TrainingLog tlog(job, logFile);
   net->train();
-  double emaLoss = -1;
-  int64_t patches = 0;
-  const auto loopStart = std::chrono::steady_clock::now();
   for (int64_t it = st.iteration; it < c.iterations; ++it) {
     if (gInterruptAfter > 0 && it >= gInterruptAfter) {
       commit(it, "interrupted");
@@ -372,32 +437,10 @@ TrainResult train(const TrainJob& job) {
     cache::Batch b = sampler.next();
     auto x = torch::from_blob(b.image.data(), {b.n, b.channels, b.patch[2], b.patch[1], b.patch[0]}, torch::kFloat32).to(device);
     auto y = torch::from_blob(b.label.data(), {b.n, 1, b.patch[2], b.patch[1], b.patch[0]}, torch::kFloat32).to(device);
-    const auto [lv, dval, bval] = step(net, opt, c, job.model.deepSupervision, x, y);
-    patches += b.n;
-    emaLoss = emaLoss < 0 ? lv : 0.95 * emaLoss + 0.05 * lv;
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - loopStart).count();
-    if ((it + 1) % c.logEvery == 0 || it + 1 == c.iterations) {
-      nlohmann::json j = {{"iteration", it + 1}, {"loss", lv}, {"dice_loss", dval}, {"bce", bval},
-                          {"lr", c.lr * scheduleFactor(c, it)}, {"patches_per_s", el > 0 ? patches / el : 0.0},
-                          {"elapsed_s", el}};
-      appendLine(logFile, j.dump());
-    }
-    if (bar) {
-      char extra[96];
-      std::snprintf(extra, sizeof extra, "loss %.3f | %.1f patches/s", emaLoss, el > 0 ? patches / el : 0.0);
-      bar->update(it + 1, extra);
-    }
+    tlog.step(it, b.n, step(net, opt, c, job.model.deepSupervision, x, y));
     const bool lastIt = it + 1 == c.iterations;
-    if (!valIdx.empty() && c.valEvery > 0 && ((it + 1) % c.valEvery == 0 || lastIt)) {
-      const double f1 = validate(net, *reader, valIdx, c.patch, job.validation, device);
-      net->train();
-      appendLine(logFile, nlohmann::json({{"iteration", it + 1}, {"val_lesion_f1", f1}}).dump());
-      if (f1 > st.bestValF1) {
-        st.bestValF1 = f1;
-        st.bestIteration = it + 1;
-        store.saveBest(model::stateDict(*net), it + 1);
-      }
-    }
+    if (!valIdx.empty() && c.valEvery > 0 && ((it + 1) % c.valEvery == 0 || lastIt))
+      validateAndKeepBest(net, *reader, valIdx, job, device, it + 1, logFile, st, store);
     if ((it + 1) % c.checkpointEvery == 0 && !lastIt) commit(it + 1, "running");
   }
   const model::StateDict finalWeights = model::stateDict(*net);
@@ -407,7 +450,7 @@ TrainResult train(const TrainJob& job) {
   }
   commit(c.iterations, "finished");
   exportFinal(finalWeights);
-  if (bar) bar->finish(emaLoss >= 0 ? "loss " + std::to_string(emaLoss).substr(0, 5) : "");
+  tlog.finish();
   res.iterations = c.iterations;
   res.bestValF1 = st.bestValF1;
   res.bestIteration = st.bestIteration;
