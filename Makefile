@@ -6,6 +6,7 @@
 #   make test     build, then run every test through ctest
 #   make demo     build, then run the three demo experiments on the built-in synthetic cohorts
 #   make bench    build, then run mstransfer_bench
+#   make install  install the binary and its figure script under PREFIX (default /usr/local)
 #   make clean    remove build/
 #
 # Variables: BUILD (build folder, default build), JOBS (parallel jobs, default nproc),
@@ -28,7 +29,9 @@ DEB_PACKAGES = cmake g++ make pkg-config git ccache \
 # Only for the side-by-side scripts in bench/ (not needed to build or test).
 BENCH_PACKAGES = python3-torch python3-nibabel python3-scipy python3-h5py
 
-.PHONY: deps deps-bench configure build test demo bench clean
+PREFIX     ?= /usr/local
+
+.PHONY: deps deps-bench configure build test demo bench install clean
 
 deps:
 	@bash tools/install_deps.sh $(DEB_PACKAGES)
@@ -51,6 +54,11 @@ test: build
 demo: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target mstransfer
 	@bash tools/demo.sh $(BUILD)
+
+# PREFIX/bin/mstransfer and PREFIX/share/mstransfer/plot_results.py (found relative to the binary).
+install: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target mstransfer
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	@$(BUILD)/bin/mstransfer_bench

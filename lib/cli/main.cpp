@@ -9,6 +9,7 @@
 #include "lib/cli/Commands.h"
 #include "lib/core/Error.h"
 #include "lib/core/Process.h"
+#include "lib/report/Report.h"
 #include "lib/core/Version.h"
 
 namespace {
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "--version") {
-    std::cout << "mstransfer " << mst::version() << "\n" << mst::libraryVersions() << "\n";
+    std::cout << "mstransfer " << mst::version() << "\n" << mst::libraryVersions() << "\n"
+              << "figure script: " << mst::report::figureScript().string() << "\n";
     return 0;
   }
   for (const auto& c : commands()) {

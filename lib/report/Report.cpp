@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <vector>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -118,6 +120,23 @@ std::vector<fs::path> plannedRunDirs(const fs::path& expDir, const std::string& 
 }
 
 }  // namespace
+
+fs::path figureScript() {
+  // An installed or copied binary finds the script beside itself (PREFIX/bin -> PREFIX/share/mstransfer),
+  // or through MST_DATA_DIR; a build tree uses its source tree.
+  std::vector<fs::path> candidates;
+  if (const char* d = std::getenv("MST_DATA_DIR")) candidates.push_back(fs::path(d) / "plot_results.py");
+  std::error_code ec;
+  const fs::path exe = fs::canonical("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / ".." / "share" / "mstransfer" / "plot_results.py");
+    candidates.push_back(exe.parent_path() / "plot_results.py");
+  }
+  candidates.push_back(fs::path(MST_SOURCE_DIR) / "analysis" / "plot_results.py");
+  for (const auto& c : candidates)
+    if (fs::exists(c)) return c.lexically_normal();
+  return candidates.back();
+}
 
 bool runComplete(const fs::path& runDir, std::string* why) {
   auto fail = [&](const std::string& w) {
@@ -413,7 +432,7 @@ ReportResult buildReport(const fs::path& expDir) {
   }
   // Figure, through the analysis script (matplotlib).
   {
-    const fs::path script = fs::path(MST_SOURCE_DIR) / "analysis" / "plot_results.py";
+    const fs::path script = figureScript();
     const std::string py = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
     if (fs::exists(script) && !rows.empty()) {
       const std::string cmd = py + " '" + script.string() + "' '" + expDir.string() + "' >/dev/null 2>&1";

@@ -47,6 +47,9 @@ ReportResult buildReport(const std::filesystem::path& experimentDir);
 // A run folder holds complete results: run.json with status "done" and the
 // per_study.csv whose hash run.json records. `why` says what is missing.
 bool runComplete(const std::filesystem::path& runDir, std::string* why = nullptr);
+// analysis/plot_results.py as this binary finds it: $MST_DATA_DIR, then BIN/../share/mstransfer/
+// (an installed binary), then beside the binary, then the source tree it was built from.
+std::filesystem::path figureScript();
 // The hash recorded in run.json for per_study.csv.
 std::string perStudyHash(const std::string& csvText);
 

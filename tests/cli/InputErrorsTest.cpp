@@ -195,3 +195,42 @@ TEST(InputErrors, ManifestCheckReportsRowAndFileProblemsTogether) {
   expectInputError(r, {"m.csv:2: column 'label': empty, expected a mask path",
                        "m.csv:3: column 'flair': '" + (ds.dir / "missing.nii.gz").string() + "': file not found"});
 }
+
+// ---------------------------------------------------------------- an installed binary
+
+// Issue 15: the figure script's path was compiled into the binary, so an installed or copied binary
+// wrote no figures. `cmake --install` puts the script under PREFIX/share/mstransfer, where the
+// installed binary finds it relative to itself, and the report then draws the figure.
+TEST(Install, AnInstalledBinaryFindsItsFigureScriptAndDrawsFigures) {
+  test::TempDir d("mst-install");
+  const fs::path buildDir = fs::path(MST_TEST_BIN).parent_path().parent_path();
+  const std::string cmd = "cmake --install '" + buildDir.string() + "' --prefix '" + (d / "prefix").string() +
+                          "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const fs::path bin = d / "prefix" / "bin" / "mstransfer";
+  ASSERT_TRUE(fs::exists(bin));
+  ASSERT_TRUE(fs::exists(d / "prefix" / "share" / "mstransfer" / "plot_results.py"));
+  const std::string q1 = "'" + bin.string() + "' --version > '" + (d / "v.txt").string() + "'";
+  ASSERT_EQ(std::system(q1.c_str()), 0);
+  EXPECT_NE(test::readFile(d / "v.txt").find("figure script: " + (d / "prefix" / "share" / "mstransfer" / "plot_results.py").string()),
+            std::string::npos)
+      << test::readFile(d / "v.txt");
+  // A two-arm result with one study per arm and size, reported by the installed binary.
+  const fs::path exp = d / "res" / "x";
+  test::writeFile(exp / "experiment.json",
+                  R"({"name": "x", "task": "x", "stats": {"metrics": ["sensitivity", "ppv"], "reference_arm": "a", "bootstrap": 50},
+                      "arms": [{"name": "a"}, {"name": "b"}]})");
+  std::string runs;
+  for (const char* arm : {"a", "b"})
+    for (int n : {2, 4}) {
+      const std::string id = std::string(arm) + "-n" + std::to_string(n);
+      runs += std::string(runs.empty() ? "" : ", ") + "\"" + id + "\"";
+      test::writeFile(exp / "runs" / id / "per_study.csv", "subject,sensitivity,ppv\ns1,0.5,0.5\ns2,0.7,0.6\ns3,0.9,0.8\n");
+      test::writeFile(exp / "runs" / id / "run.json", "{\"id\": \"" + id + "\", \"arm\": \"" + arm + "\", \"train_size\": " +
+                                                          std::to_string(n) + ", \"repeat\": 1, \"status\": \"done\"}");
+    }
+  test::writeFile(exp / "plan.json", "{\"runs\": [" + runs + "], \"sources\": []}");
+  const std::string q2 = "'" + bin.string() + "' report '" + exp.string() + "' > '" + (d / "r.txt").string() + "' 2>&1";
+  ASSERT_EQ(std::system(q2.c_str()), 0) << test::readFile(d / "r.txt");
+  EXPECT_TRUE(fs::exists(exp / "figure.png")) << test::readFile(d / "r.txt");
+}
