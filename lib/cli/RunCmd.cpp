@@ -131,19 +131,28 @@ int runSlurm(const Args& args) {
   const int n = shards > 0 ? std::min<int>(shards, static_cast<int>(plan.runs.size())) : static_cast<int>(plan.runs.size());
   if (binary.empty()) binary = std::filesystem::canonical("/proc/self/exe").string();
   const std::string exp = std::filesystem::absolute(file).string();
+  // Absolute paths: the job runs wherever Slurm starts it. Task logs go under RESULTS/<name>/slurm/
+  // (created now: Slurm does not create the folder of --output).
+  results = std::filesystem::absolute(results).lexically_normal().string();
+  dataRoot = std::filesystem::absolute(dataRoot).lexically_normal().string();
+  const std::filesystem::path logDir = std::filesystem::path(results) / e.name / "slurm";
+  std::filesystem::create_directories(logDir);
+  const std::string outAbs = std::filesystem::absolute(out).lexically_normal().string();
+  const std::string reportCmd = "sbatch --dependency=afterok:$jobid --job-name=mst-" + e.name + "-report --output=" +
+                                (logDir / "report-%j.log").string() + " --wrap \"'" + binary + "' report '" + results +
+                                "/" + e.name + "'\"";
   std::ostringstream s;
   s << "#!/bin/bash\n"
     << "# mstransfer: " << e.name << " (" << plan.runs.size() << " runs in " << n << " shards, "
     << plan.sources.size() << " source model(s) trained once and shared)\n"
-    << "# Submit:  jobid=$(sbatch --parsable " << out << ")\n"
-    << "# Then:    sbatch --dependency=afterok:$jobid --wrap \"" << binary << " report " << results << "/" << e.name
-    << "\"\n"
+    << "# Submit:  jobid=$(sbatch --parsable " << outAbs << ")\n"
+    << "# Then:    " << reportCmd << "\n"
     << "#SBATCH --job-name=mst-" << e.name << "\n"
     << "#SBATCH --array=1-" << n << "\n"
     << "#SBATCH --cpus-per-task=" << cpus << "\n"
     << "#SBATCH --mem=" << memGb << "G\n"
     << "#SBATCH --time=" << time << "\n"
-    << "#SBATCH --output=mst-" << e.name << "-%A_%a.log\n";
+    << "#SBATCH --output=" << (logDir / "%A_%a.log").string() << "\n";
   if (!partition.empty()) s << "#SBATCH --partition=" << partition << "\n";
   if (!account.empty()) s << "#SBATCH --account=" << account << "\n";
   if (gpus > 0) s << "#SBATCH --gres=gpu:" << gpus << "\n";
@@ -152,7 +161,9 @@ int runSlurm(const Args& args) {
     << "\" --shard \"${SLURM_ARRAY_TASK_ID}/" << n << "\" --threads \"${SLURM_CPUS_PER_TASK}\" --no-report"
     << (gpus > 0 ? " --device cuda" : "") << "\n";
   writeTextAtomic(out, s.str());
-  std::cout << out << ": " << n << " array tasks for " << plan.runs.size() << " runs\n";
+  std::cout << out << ": " << n << " array tasks for " << plan.runs.size() << " runs; submit with\n"
+            << "  jobid=$(sbatch --parsable " << outAbs << ")\n"
+            << "  " << reportCmd << "\n";
   return 0;
 }
 

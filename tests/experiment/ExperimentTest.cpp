@@ -226,12 +226,18 @@ TEST(EndToEnd, QuickExperimentRunsResumesReportsAndWritesSlurm) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(fs::exists(exp / "table.md"));
   // Slurm array script.
-  r = test::runCli("slurm '" + kQuick.string() + "' --out '" + (d / "job.sbatch").string() + "' --shards 4 --data-root '" +
+  r = test::runCli("slurm '" + kQuick.string() + "' --out '" + (d / "job.sbatch").string() + "' --results '" +
+                   (d / "res").string() + "' --shards 4 --data-root '" +
                    (d / "data").string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string sb = slurp(d / "job.sbatch");
   EXPECT_NE(sb.find("#SBATCH --array=1-4"), std::string::npos) << sb;
   EXPECT_NE(sb.find("--shard \"${SLURM_ARRAY_TASK_ID}/4\""), std::string::npos) << sb;
+  // Absolute paths (the job runs wherever Slurm starts it), task logs under results/<name>/slurm/, and
+  // the dependent report job printed ready to paste.
+  EXPECT_NE(sb.find("--results \"/"), std::string::npos) << sb;
+  EXPECT_NE(sb.find("#SBATCH --output=/"), std::string::npos) << sb;
+  EXPECT_NE(r.out.find("sbatch --dependency=afterok:$jobid"), std::string::npos) << r.out;
   // A shard runs only its share.
   r = test::runCli("run " + common + " --shard 2/4 --dry-run");
   ASSERT_EQ(r.code, 0);
