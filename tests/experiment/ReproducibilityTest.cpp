@@ -131,13 +131,21 @@ TEST(Reproducibility, TinyExperimentGivesIdenticalPerStudyCsvInFiveWays) {
   const std::vector<std::string> args = {"run", kTiny.string(), "--results", k.string(), "--data-root", data,
                                          "--jobs", "2", "--threads", "2", "--no-progress"};
   pid_t pid = startCli(args, log);
-  ASSERT_TRUE(killWhen(pid, [&] { return !filesNamed(k, "gen-", ".model.pt").empty(); }, std::chrono::seconds(120)))
+  ASSERT_TRUE(killWhen(pid, [&] { return !filesNamed(k, "state.json", "state.json").empty(); }, std::chrono::seconds(120)))
       << slurp(log);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_FALSE(anyProcessRunning("--results " + k.string())) << "children outlived the killed runner";
-  const auto gens = filesNamed(k, "gen-", ".model.pt");
-  ASSERT_FALSE(gens.empty());
-  fs::resize_file(gens.front(), 100);
+  // The model file of the newest committed generation (state.json lists generations newest first,
+  // keys sorted: its first "gen-" name is that generation's model). An older or uncommitted file
+  // might never be read again.
+  const auto states = filesNamed(k, "state.json", "state.json");
+  ASSERT_FALSE(states.empty());
+  const std::string state = slurp(states.front());
+  const auto at = state.find("\"gen-");
+  ASSERT_NE(at, std::string::npos) << state;
+  const fs::path victim = states.front().parent_path() / state.substr(at + 1, state.find('"', at + 1) - at - 1);
+  ASSERT_TRUE(fs::exists(victim)) << victim;
+  fs::resize_file(victim, 100);
   pid = startCli(args, log);
   ASSERT_TRUE(killWhen(pid, [&] { return countDone(k / "tiny_flair" / "runs") >= 2 && !filesNamed(k / "_shared" / "runs", "gen-", ".optim.pt").empty(); },
                        std::chrono::seconds(180)))
@@ -146,9 +154,10 @@ TEST(Reproducibility, TinyExperimentGivesIdenticalPerStudyCsvInFiveWays) {
   EXPECT_FALSE(anyProcessRunning("--results " + k.string()));
   r = run(k.string(), "--jobs 2 --threads 2");
   ASSERT_EQ(r.code, 0) << r.err << slurp(log);
-  const std::string all = slurp(log) + r.err;
-  EXPECT_NE(all.find("truncated or altered: expected"), std::string::npos) << "the truncated checkpoint was not named";
-  EXPECT_NE(all.find(gens.front().filename().string()), std::string::npos);
+  std::string logs = slurp(log) + r.err;  // the runner's output, and each sweep run's own log
+  for (const auto& f : filesNamed(k / "_shared", "run.log", "run.log")) logs += slurp(f);
+  EXPECT_NE(logs.find("'" + victim.string() + "': truncated or altered: expected"), std::string::npos)
+      << "the truncated checkpoint was not named:\n" << logs;
   EXPECT_EQ(perStudy(k.string()), reference) << "killed twice, with a truncated checkpoint, then resumed: differs";
 }
 
