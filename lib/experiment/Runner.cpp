@@ -80,11 +80,7 @@ std::string trainedBy(const fs::path& dir) {
 
 struct Context {
   const Experiment& e;
-  const Plan& plan;
-  fs::path expDir;
-  fs::path targetCache;
-  std::map<std::string, fs::path> sourceCache;  // source name -> cache
-  RunOptions opt;
+  const RunOptions& opt;
 };
 
 // Train, predict the test studies, evaluate, record. Returns the run folder.
@@ -230,7 +226,8 @@ RunSummary executeOne(const Experiment& e, const RunOptions& opt) {
       throw InputError("--run-id: the data of " + e.file.string() + " (" + what + ") are not generated under '" +
                        opt.dataRoot.string() + "' yet; run the experiment without --run-id first");
   const fs::path expDir = opt.results / e.name;
-  Context cx{e, plan, expDir, cachePath(opt, "target", e.data, e.preprocess), {}, opt};
+  const Context cx{e, opt};
+  const fs::path targetCache = cachePath(opt, "target", e.data, e.preprocess);
   cache::BuildOptions bo;
   bo.threads = opt.threads;
   bo.progress = false;
@@ -249,11 +246,11 @@ RunSummary executeOne(const Experiment& e, const RunOptions& opt) {
   }
   for (const auto& r : plan.runs) {
     if (r.id != opt.onlyRun) continue;
-    cache::buildCache(plan.manifests.at("target"), e.preprocess, cx.targetCache, bo);
+    cache::buildCache(plan.manifests.at("target"), e.preprocess, targetCache, bo);
     const fs::path ckpt = sourceCheckpointOf(r, opt);
     if (!ckpt.empty() && !fs::exists(ckpt))
       throw InputError("run " + r.id + ": source model '" + ckpt.string() + "' does not exist (train the source first)");
-    executeRun(cx, r, sharedRunDir(expDir, r.id), cx.targetCache, plan.manifests.at("target"), e.preprocess, ckpt,
+    executeRun(cx, r, sharedRunDir(expDir, r.id), targetCache, plan.manifests.at("target"), e.preprocess, ckpt,
                opt.progress);
     sum.completed = 1;
     return sum;
