@@ -11,11 +11,13 @@
 #include <cstring>
 #include <thread>
 
+#include "lib/config/Json.h"
 #include "lib/core/Error.h"
 #include "lib/core/FileLock.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Hash.h"
 #include "lib/core/Log.h"
+#include "lib/core/Parallel.h"
 #include "lib/core/Progress.h"
 #include "lib/core/Version.h"
 #include "lib/metrics/Components.h"
@@ -342,8 +344,11 @@ std::string openCache(const std::filesystem::path& path, OpenCache& out) {
 
 }  // namespace
 
+// The settings as stored in the cache and hashed into study keys: the identity JSON.
+std::string configText(const preprocess::PreprocessConfig& cfg) { return config::toJson(cfg, true).dump(); }
+
 std::string studyKey(const io::StudyRow& row, const preprocess::PreprocessConfig& cfg) {
-  return Hasher().str(cfg.canonical()).str(row.id()).str(inputsOf(row)).u64(kFormatVersion).hex();
+  return Hasher().str(configText(cfg)).str(row.id()).str(inputsOf(row)).u64(kFormatVersion).hex();
 }
 
 std::string validateCacheFile(const std::filesystem::path& file) {
@@ -380,14 +385,20 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
   // The channel set is part of a cache's identity: a cache of other channels is never rewritten
   // (e.g. a FLAIR-only model predicted through a 4-channel cache would destroy it).
   if (why.empty()) {
-    auto channelsOf = [](const std::string& canonical) { return canonical.substr(0, canonical.find(';')); };
-    if (channelsOf(old.config) != channelsOf(cfg.canonical()))
+    auto channelsOf = [](const std::string& configJson) {
+      const auto j = nlohmann::json::parse(configJson, nullptr, false);
+      std::string list;
+      if (j.is_object() && j.contains("channels") && j["channels"].is_array())
+        for (const auto& c : j["channels"]) list += (list.empty() ? "" : ", ") + c.get<std::string>();
+      return list.empty() ? std::string("?") : list;
+    };
+    if (channelsOf(old.config) != channelsOf(configText(cfg)))
       throw InputError("cache '" + file.string() + "' holds other channels (" + channelsOf(old.config) +
-                       ") than this needs (" + channelsOf(cfg.canonical()) +
+                       ") than this needs (" + channelsOf(configText(cfg)) +
                        "); give another cache path (--cache): a cache is never rewritten under another channel set");
   }
   std::vector<bool> reuse(manifest.rows.size(), false);
-  bool all = why.empty() && old.config == cfg.canonical() && old.keys.size() == manifest.rows.size();
+  bool all = why.empty() && old.config == configText(cfg) && old.keys.size() == manifest.rows.size();
   for (size_t i = 0; i < manifest.rows.size(); ++i) {
     auto it = old.keys.find(manifest.rows[i].id());
     reuse[i] = why.empty() && it != old.keys.end() && it->second == keys[i];
@@ -408,8 +419,8 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
     H5Handle g(H5Gcreate2(f.get(), "studies", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     writeAttrString(f.get(), "format_version", std::to_string(kFormatVersion));
     writeAttrString(f.get(), "complete", "0");
-    writeAttrString(f.get(), "config", cfg.canonical());
-    writeAttrString(f.get(), "config_hash", hex64(hashString(cfg.canonical())));
+    writeAttrString(f.get(), "config", configText(cfg));
+    writeAttrString(f.get(), "config_hash", hex64(hashString(configText(cfg))));
     std::string chans;
     for (const auto& c : cfg.channels) chans += (chans.empty() ? "" : ",") + c;
     writeAttrString(f.get(), "channels", chans);
@@ -438,38 +449,26 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
     if (!reuse[i]) pending.push_back(i);
   std::unique_ptr<Progress> bar;
   if (options.progress) bar = std::make_unique<Progress>("preprocess", static_cast<int64_t>(pending.size()));
-  std::atomic<size_t> next{0};
   std::atomic<int> done{0};
-  std::mutex failMu;
-  std::exception_ptr failure;
-  auto worker = [&]() {
-    for (size_t t = next++; t < pending.size(); t = next++) {
-      try {
-        const auto& row = manifest.rows[pending[t]];
-        preprocess::Study st = preprocess::preprocessStudy(row, cfg);
-        {
-          std::lock_guard<std::mutex> l(h5Mutex());
-          writeStudy(outFile.get(), row, st, keys[pending[t]], cfg);
-        }
-        const int d = ++done;
-        std::lock_guard<std::mutex> l(failMu);
-        if (bar) bar->update(d);
-      } catch (...) {
-        std::lock_guard<std::mutex> l(failMu);
-        if (!failure) failure = std::current_exception();
-        next = pending.size();
-      }
-    }
-  };
+  std::mutex barMu;
   const int nThreads = std::max(1, std::min<int>(options.threads, static_cast<int>(pending.size())));
   preprocess::setThreads(std::max(1, options.threads / nThreads));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < nThreads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  if (failure) {
+  try {
+    parallelFor(pending.size(), nThreads, [&](size_t t) {
+      const auto& row = manifest.rows[pending[t]];
+      preprocess::Study st = preprocess::preprocessStudy(row, cfg);
+      {
+        std::lock_guard<std::mutex> l(h5Mutex());
+        writeStudy(outFile.get(), row, st, keys[pending[t]], cfg);
+      }
+      const int d = ++done;
+      std::lock_guard<std::mutex> l(barMu);
+      if (bar) bar->update(d);
+    });
+  } catch (...) {
     std::lock_guard<std::mutex> l(h5Mutex());
     outFile.reset();
-    std::rethrow_exception(failure);  // AtomicOutput removes the temporary file
+    throw;  // AtomicOutput removes the temporary file
   }
   if (bar) bar->finish();
   rep.built = static_cast<int>(pending.size());

@@ -39,7 +39,7 @@
 
 namespace mst::cache {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;  // 2: the config attribute is JSON
 
 struct StudyMeta {
   std::string id, subject, session, key;

@@ -20,19 +20,10 @@
 #include <vector>
 
 #include "lib/cache/Cache.h"
+#include "lib/config/AugmentConfig.h"
 
 namespace mst::cache {
 
-struct AugmentConfig {
-  bool enabled = true;
-  double flipProb = 0.5;                 // per axis
-  double rotateProb = 0.2, maxRotateDeg = 15.0;
-  double scaleProb = 0.2, scaleMin = 0.85, scaleMax = 1.15;
-  double intensityProb = 0.3;            // multiply by U(0.9, 1.1), add U(-0.1, 0.1)
-  double gammaProb = 0.2, gammaMin = 0.7, gammaMax = 1.5;
-  double noiseProb = 0.15, noiseMaxSigma = 0.1;
-  void validate(const std::string& where) const;
-};
 
 struct SamplerConfig {
   Size3 patch{32, 32, 32};  // x, y, z

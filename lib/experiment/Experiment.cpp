@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "lib/config/Json.h"
 #include "lib/core/Error.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Hash.h"
@@ -268,14 +269,11 @@ Experiment loadExperiment(const std::filesystem::path& file) {
   j["description"] = e.description;
   j["data"] = e.data.describe();
   j["channels"] = e.data.channels;
-  j["preprocess"] = nlohmann::json::parse(e.preprocess.toJson());
-  j["model"] = nlohmann::json::parse(e.model.toJson());
-  j["train"] = e.train.canonical();
-  j["infer"] = {{"overlap", e.infer.overlap}, {"gaussian", e.infer.gaussian}, {"mirror", e.infer.mirror},
-                {"threshold", e.infer.threshold}, {"min_component_voxels", e.infer.minComponentVoxels}};
-  j["eval"] = {{"criterion", e.eval.criterionName()}, {"connectivity", e.eval.connectivity},
-               {"min_size_mm3", e.eval.minSizeMm3}, {"min_size_voxels", e.eval.minSizeVoxels},
-               {"alpha", e.eval.alpha}, {"beta", e.eval.beta}, {"gamma", e.eval.gamma}};
+  j["preprocess"] = config::toJson(e.preprocess);
+  j["model"] = config::toJson(e.model);
+  j["train"] = config::toJson(e.train);
+  j["infer"] = config::toJson(e.infer);
+  j["eval"] = config::toJson(e.eval);
   j["test"] = {{"subjects", e.testSubjects}, {"count", e.testCount}, {"seed", e.testSeed}};
   j["sweep"] = {{"train_sizes", e.trainSizes}, {"repeats", e.repeats}, {"seed", e.sweepSeed},
                 {"val_fraction", e.valFraction}, {"nested", "within a repeat, smaller sets are subsets of larger ones"}};
@@ -283,13 +281,13 @@ Experiment loadExperiment(const std::filesystem::path& file) {
   for (const auto& a : e.arms)
     arms.push_back({{"name", a.name}, {"init", a.init}, {"source", a.source},
                     {"compare_to", a.compareTo.empty() || a.name == e.stats.referenceArm ? e.stats.referenceArm : a.compareTo},
-                    {"train", a.train.canonical()}});
+                    {"train", config::toJson(a.train)}});
   j["arms"] = arms;
   nlohmann::json srcs = nlohmann::json::object();
   for (const auto& [n, s] : e.sources)
     srcs[n] = {{"checkpoint", s.checkpoint.string()}, {"pretrain", s.pretrain}, {"data", s.data.describe()},
                {"train_studies", s.trainStudies}, {"test_studies", s.testStudies}, {"seed", s.seed},
-               {"train", s.train.canonical()}};
+               {"train", config::toJson(s.train)}};
   j["sources"] = srcs;
   j["stats"] = {{"metrics", e.stats.metrics}, {"reference_arm", e.stats.referenceArm}, {"test", e.stats.test},
                 {"bootstrap", e.stats.paired.bootstrapResamples}, {"seed", e.stats.paired.seed},
@@ -462,8 +460,8 @@ Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, 
     sourcePre.channels = s.data.channels;
     nlohmann::json j = {{"kind", "source"}, {"source", name}, {"data", s.data.describe()}, {"channels", s.data.channels},
                         {"train_ids", r.trainIds}, {"val_ids", r.valIds}, {"test_ids", r.testIds},
-                        {"train", r.train.canonical()}, {"model", sourceModel.toJson()},
-                        {"preprocess", sourcePre.canonical()},
+                        {"train", config::toJson(r.train, true)}, {"model", config::toJson(sourceModel)},
+                        {"preprocess", config::toJson(sourcePre, true)},
                         {"infer", resolved["infer"]},
                         {"eval", resolved["eval"]}};
     r.configJson = j.dump(2);
@@ -498,8 +496,8 @@ Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, 
         nlohmann::json j = {{"kind", "sweep"}, {"arm", arm.name}, {"init", arm.init}, {"train_size", n},
                             {"repeat", rep + 1}, {"data", e.data.describe()}, {"channels", e.data.channels},
                             {"train_ids", r.trainIds}, {"val_ids", r.valIds}, {"test_ids", r.testIds},
-                            {"train", r.train.canonical()}, {"model", e.model.toJson()},
-                            {"preprocess", e.preprocess.canonical()}, {"source_run", r.sourceRunId},
+                            {"train", config::toJson(r.train, true)}, {"model", config::toJson(e.model)},
+                            {"preprocess", config::toJson(e.preprocess, true)}, {"source_run", r.sourceRunId},
                             {"source_checkpoint", r.sourceCheckpoint.string()},
                             {"infer", resolved["infer"]},
                             {"eval", resolved["eval"]}};

@@ -29,10 +29,10 @@
 #include <string>
 #include <vector>
 
-#include "lib/infer/InferConfig.h"
+#include "lib/config/InferConfig.h"
 #include "lib/io/Manifest.h"
 #include "lib/metrics/LesionMetrics.h"
-#include "lib/model/ModelOptions.h"
+#include "lib/config/ModelConfig.h"
 #include "lib/preprocess/Preprocess.h"
 #include "lib/stats/Paired.h"
 #include "lib/train/Trainer.h"

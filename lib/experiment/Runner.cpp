@@ -11,11 +11,13 @@
 #include <thread>
 
 #include "lib/cache/Cache.h"
+#include "lib/config/Json.h"
 #include "lib/core/Error.h"
 #include "lib/core/FileLock.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Hash.h"
 #include "lib/core/Log.h"
+#include "lib/core/Parallel.h"
 #include "lib/core/Process.h"
 #include "lib/core/Version.h"
 #include "lib/eval/Evaluation.h"
@@ -194,7 +196,7 @@ fs::path sharedDir(const RunOptions& opt) { return opt.results / "_shared"; }
 // source (e.g. FLAIR and new lesions) share them and no cache is rewritten under other settings.
 fs::path cachePath(const RunOptions& opt, const std::string& prefix, const DataSpec& d,
                    const preprocess::PreprocessConfig& pre) {
-  const std::string key = Hasher().str(d.describe()).str(pre.canonical()).hex().substr(0, 10);
+  const std::string key = Hasher().str(d.describe()).str(config::toJson(pre, true).dump()).hex().substr(0, 10);
   return sharedDir(opt) / "cache" / (prefix + "-" + key + ".h5");
 }
 
@@ -378,40 +380,34 @@ bool runSweep(const Experiment& e, const std::vector<RunSpec>& runs, const std::
   }
   log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done", sum.reused ? " or reused" : "", ", ",
             pending.size(), " to train), ", o.jobs, " in parallel with ", perRun, " thread(s) each");
-  std::atomic<size_t> next{0};
   std::atomic<int> started{0};
   std::atomic<bool> stopped{false};
   std::mutex mu;
   const auto start = std::chrono::steady_clock::now();
-  auto worker = [&]() {
-    for (size_t i = next++; i < pending.size(); i = next++) {
-      if (o.stopAfterRuns > 0 && started++ >= o.stopAfterRuns) {  // tests: as if killed here
-        stopped = true;
-        return;
-      }
-      const RunSpec& r = *pending[i];
-      Outcome out = Outcome::kFailed;
-      if (!failedSources.count(r.sourceRunId)) {
-        const fs::path logFile = o.jobs > 1 ? sharedRunDir(expDir, r.id) / "run.log" : fs::path();
-        out = executeSweepRun(e, r, o, perRun, o.jobs == 1 && o.progress, expDir, logFile);
-      }
-      std::lock_guard<std::mutex> l(mu);
-      if (out == Outcome::kFailed) {
-        sum.failed.push_back(r.id + (failedSources.count(r.sourceRunId) ? " (its source model failed)" : ""));
-      } else if (out == Outcome::kReused) {
-        ++sum.skipped;
-        ++sum.reused;
-      } else {
-        const int c = ++sum.completed;
-        const double el = since(start);
-        log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(el), " s elapsed, about ",
-                  static_cast<int>(el / c * (static_cast<double>(pending.size()) - c)), " s left)");
-      }
+  parallelFor(pending.size(), o.jobs, [&](size_t i) {
+    if (o.stopAfterRuns > 0 && started++ >= o.stopAfterRuns) {  // tests: as if killed here
+      stopped = true;
+      return;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int j = 0; j < o.jobs; ++j) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+    const RunSpec& r = *pending[i];
+    Outcome out = Outcome::kFailed;
+    if (!failedSources.count(r.sourceRunId)) {
+      const fs::path logFile = o.jobs > 1 ? sharedRunDir(expDir, r.id) / "run.log" : fs::path();
+      out = executeSweepRun(e, r, o, perRun, o.jobs == 1 && o.progress, expDir, logFile);
+    }
+    std::lock_guard<std::mutex> l(mu);
+    if (out == Outcome::kFailed) {
+      sum.failed.push_back(r.id + (failedSources.count(r.sourceRunId) ? " (its source model failed)" : ""));
+    } else if (out == Outcome::kReused) {
+      ++sum.skipped;
+      ++sum.reused;
+    } else {
+      const int c = ++sum.completed;
+      const double el = since(start);
+      log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(el), " s elapsed, about ",
+                static_cast<int>(el / c * (static_cast<double>(pending.size()) - c)), " s left)");
+    }
+  });
   return !stopped;
 }
 

@@ -1,14 +1,14 @@
-// Readers of the experiment file's sections into each module's config
-// struct. Every problem is added to the Section's ProblemList.
+// Readers of the experiment file's sections into the settings structs of
+// lib/config, through each struct's fields() (one line per setting there).
+// Every problem is added to the Section's ProblemList.
 #pragma once
 
-#include "lib/cache/Sampler.h"
-#include "lib/infer/InferConfig.h"
-#include "lib/metrics/LesionMetrics.h"
-#include "lib/model/ModelOptions.h"
-#include "lib/train/Trainer.h"
+#include "lib/config/EvalConfig.h"
+#include "lib/config/InferConfig.h"
+#include "lib/config/ModelConfig.h"
+#include "lib/config/PreprocessConfig.h"
+#include "lib/config/TrainConfig.h"
 #include "lib/experiment/Toml.h"
-#include "lib/preprocess/Preprocess.h"
 
 namespace mst::experiment {
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "lib/config/Json.h"
 #include "lib/core/Error.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Log.h"
@@ -40,8 +41,8 @@ ModelMeta readModelMeta(const std::filesystem::path& checkpoint) {
   ModelMeta m;
   try {
     auto j = nlohmann::json::parse(readText(side));
-    m.model = model::UNetOptions::fromJson(j.at("model").dump());
-    m.preprocess = preprocess::PreprocessConfig::fromJson(j.at("preprocess").dump());
+    m.model = config::fromJson<model::UNetOptions>(j.at("model"), "model.");
+    m.preprocess = config::fromJson<preprocess::PreprocessConfig>(j.at("preprocess"), "preprocess.");
     auto p = j.at("patch");
     m.patch = {p[0], p[1], p[2]};
   } catch (const std::exception& e) {

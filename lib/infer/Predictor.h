@@ -14,9 +14,9 @@
 
 #include "lib/cache/Cache.h"
 #include "lib/core/Volume.h"
-#include "lib/infer/InferConfig.h"
+#include "lib/config/InferConfig.h"
 #include "lib/io/Manifest.h"
-#include "lib/model/ModelOptions.h"
+#include "lib/config/ModelConfig.h"
 #include "lib/preprocess/Preprocess.h"
 
 namespace mst::infer {

@@ -5,7 +5,7 @@
 
 #include "lib/cache/Cache.h"
 #include "lib/core/Volume.h"
-#include "lib/infer/InferConfig.h"
+#include "lib/config/InferConfig.h"
 #include "lib/model/UNet3d.h"
 
 namespace mst::infer {

@@ -12,46 +12,8 @@
 
 namespace mst::metrics {
 
-void LesionOptions::setCriterion(const std::string& text, const std::string& field) {
-  if (text == "any") {
-    criterion = Criterion::kAny;
-  } else if (text == "anima") {
-    criterion = Criterion::kAnima;
-  } else if (text.rfind("iou:", 0) == 0) {
-    criterion = Criterion::kIou;
-    char* end = nullptr;
-    const std::string num = text.substr(4);
-    iouThreshold = std::strtod(num.c_str(), &end);
-    if (num.empty() || *end || !(iouThreshold > 0 && iouThreshold <= 1))
-      throw InputError(field + ": expected iou:T with 0 < T <= 1, got '" + text + "'");
-  } else {
-    throw InputError(field + ": expected one of any, anima, iou:T, got '" + text + "'");
-  }
-}
 
-std::string LesionOptions::criterionName() const {
-  switch (criterion) {
-    case Criterion::kAny: return "any";
-    case Criterion::kAnima: return "anima";
-    case Criterion::kIou: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "iou:%g", iouThreshold);
-      return buf;
-    }
-  }
-  return "?";
-}
 
-void LesionOptions::validate(const std::string& where) const {
-  ProblemList p;
-  if (connectivity != 6 && connectivity != 18 && connectivity != 26)
-    p.add(where + "connectivity: expected 6, 18 or 26, got " + std::to_string(connectivity));
-  for (auto [name, v] : {std::pair<const char*, double>{"alpha", alpha}, {"beta", beta}, {"gamma", gamma}})
-    if (!(v >= 0 && v <= 1)) p.add(where + name + ": expected a value in [0, 1], got " + std::to_string(v));
-  if (minSizeMm3 < 0) p.add(where + "min_size_mm3: expected >= 0, got " + std::to_string(minSizeMm3));
-  if (minSizeVoxels < 0) p.add(where + "min_size_voxels: expected >= 0, got " + std::to_string(minSizeVoxels));
-  p.throwIfAny();
-}
 
 int64_t minVoxels(const LesionOptions& o, double voxelVolumeMm3) {
   int64_t fromMm3 = 0;

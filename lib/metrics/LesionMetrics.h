@@ -37,24 +37,10 @@
 #include <vector>
 
 #include "lib/core/Volume.h"
+#include "lib/config/EvalConfig.h"
 
 namespace mst::metrics {
 
-enum class Criterion { kAny, kAnima, kIou };
-
-struct LesionOptions {
-  int connectivity = 26;
-  Criterion criterion = Criterion::kAny;
-  double iouThreshold = 0.5;                       // for kIou
-  double alpha = 0.10, beta = 0.70, gamma = 0.65;  // for kAnima
-  double minSizeMm3 = 0.0;                         // applied when > 0
-  int64_t minSizeVoxels = 0;                       // applied when > 0 (the larger of the two wins)
-
-  // Parses "any", "anima", "iou:0.5"; throws InputError naming `field`.
-  void setCriterion(const std::string& text, const std::string& field = "--criterion");
-  std::string criterionName() const;  // inverse of setCriterion
-  void validate(const std::string& where) const;  // throws InputError
-};
 
 struct StudyMetrics {
   int64_t nTruth = 0, nPred = 0;    // lesions after the minimum size

@@ -22,7 +22,7 @@
 
 #include <vector>
 
-#include "lib/model/ModelOptions.h"
+#include "lib/config/ModelConfig.h"
 
 namespace mst::model {
 

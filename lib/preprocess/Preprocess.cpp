@@ -27,77 +27,9 @@ namespace mst::preprocess {
 
 void setThreads(int threads) { itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(std::max(1, threads)); }
 
-void PreprocessConfig::validate(const std::string& where) const {
-  ProblemList p;
-  if (channels.empty()) p.add(where + "channels: expected at least one input channel");
-  for (int a = 0; a < 3; ++a)
-    if (targetSpacingMm[a] < 0 || targetSpacingMm[a] > 10)
-      p.add(where + "target_spacing: expected values in [0, 10] mm (0 keeps the axis), got " +
-            std::to_string(targetSpacingMm[a]));
-  if (interpolation != "linear" && interpolation != "bspline")
-    p.add(where + "interpolation: expected 'linear' or 'bspline', got '" + interpolation + "'");
-  if (normalization != "zscore" && normalization != "none")
-    p.add(where + "normalization: expected 'zscore' or 'none', got '" + normalization + "'");
-  if (!(clipLow >= 0 && clipLow < clipHigh && clipHigh <= 100))
-    p.add(where + "clip_percentiles: expected 0 <= low < high <= 100, got [" + std::to_string(clipLow) + ", " +
-          std::to_string(clipHigh) + "]");
-  if (cropMarginVoxels < 0) p.add(where + "crop_margin: expected >= 0 voxels, got " + std::to_string(cropMarginVoxels));
-  if (storage != "float32" && storage != "float16")
-    p.add(where + "storage: expected 'float32' or 'float16', got '" + storage + "'");
-  for (int a = 0; a < 3; ++a)
-    if (chunk[a] < 8 || chunk[a] > 256) p.add(where + "chunk: expected 8..256 voxels per axis, got " + std::to_string(chunk[a]));
-  p.throwIfAny();
-}
 
-std::string PreprocessConfig::canonical() const {
-  std::ostringstream os;
-  os << "channels=";
-  for (const auto& c : channels) os << c << ",";
-  os << ";spacing=" << targetSpacingMm[0] << "," << targetSpacingMm[1] << "," << targetSpacingMm[2]
-     << ";interp=" << interpolation << ";reorient=" << reorient << ";crop=" << crop << ";margin=" << cropMarginVoxels
-     << ";norm=" << normalization << ";clip=" << clipLow << "," << clipHigh << ";n4=" << n4 << ";storage=" << storage
-     << ";chunk=" << chunk[0] << "," << chunk[1] << "," << chunk[2] << ";pipeline=1";
-  return os.str();
-}
 
-std::string PreprocessConfig::toJson() const {
-  nlohmann::json j = {{"channels", channels},
-                      {"target_spacing", {targetSpacingMm[0], targetSpacingMm[1], targetSpacingMm[2]}},
-                      {"interpolation", interpolation},
-                      {"reorient", reorient},
-                      {"crop", crop},
-                      {"crop_margin", cropMarginVoxels},
-                      {"normalization", normalization},
-                      {"clip_percentiles", {clipLow, clipHigh}},
-                      {"n4", n4},
-                      {"storage", storage},
-                      {"chunk", {chunk[0], chunk[1], chunk[2]}}};
-  return j.dump();
-}
 
-PreprocessConfig PreprocessConfig::fromJson(const std::string& text) {
-  PreprocessConfig c;
-  try {
-    auto j = nlohmann::json::parse(text);
-    c.channels = j.at("channels").get<std::vector<std::string>>();
-    auto ts = j.at("target_spacing");
-    c.targetSpacingMm = {ts[0], ts[1], ts[2]};
-    c.interpolation = j.at("interpolation");
-    c.reorient = j.at("reorient");
-    c.crop = j.at("crop");
-    c.cropMarginVoxels = j.at("crop_margin");
-    c.normalization = j.at("normalization");
-    c.clipLow = j.at("clip_percentiles")[0];
-    c.clipHigh = j.at("clip_percentiles")[1];
-    c.n4 = j.at("n4");
-    c.storage = j.at("storage");
-    auto ch = j.at("chunk");
-    c.chunk = {ch[0], ch[1], ch[2]};
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("preprocessing settings: ") + e.what());
-  }
-  return c;
-}
 
 namespace {
 

@@ -25,30 +25,11 @@
 #include <vector>
 
 #include "lib/core/Volume.h"
+#include "lib/config/PreprocessConfig.h"
 #include "lib/io/Manifest.h"
 
 namespace mst::preprocess {
 
-struct PreprocessConfig {
-  std::vector<std::string> channels;          // input channels, in network order
-  Vec3 targetSpacingMm{0, 0, 0};              // 0 = keep the reference grid's spacing on that axis
-  std::string interpolation = "linear";       // "linear" or "bspline" (images); masks always nearest
-  bool reorient = true;
-  bool crop = true;
-  int cropMarginVoxels = 4;
-  std::string normalization = "zscore";       // "zscore" or "none"
-  double clipLow = 0.5, clipHigh = 99.5;      // percentiles, before the z-score
-  bool n4 = false;
-  std::string storage = "float32";            // cache image type: "float32" or "float16"
-  Size3 chunk{32, 32, 32};                    // cache chunk (x, y, z), about the patch size
-
-  // Throws InputError naming the field (prefix `where`, e.g. "exp.toml: [preprocess] ").
-  void validate(const std::string& where) const;
-  // Canonical text of every setting that changes the output (hashed into the cache key).
-  std::string canonical() const;
-  std::string toJson() const;
-  static PreprocessConfig fromJson(const std::string& json);  // throws Error on malformed text
-};
 
 // Everything needed to map a prediction back onto the original grid.
 struct GridMapping {

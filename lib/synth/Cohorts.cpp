@@ -10,6 +10,7 @@
 #include "lib/core/Fs.h"
 #include "lib/core/Hash.h"
 #include "lib/core/Log.h"
+#include "lib/core/Parallel.h"
 #include "lib/core/Progress.h"
 #include "lib/core/Version.h"
 #include "lib/io/Manifest.h"
@@ -443,52 +444,40 @@ std::filesystem::path generateCohort(const CohortOptions& o, const std::filesyst
   std::filesystem::remove(manifestPath);  // the folder is incomplete until the manifest is rewritten
   std::vector<io::StudyRow> rows(static_cast<size_t>(o.count));
   std::vector<std::vector<LesionRecord>> lesions(static_cast<size_t>(o.count));
-  std::atomic<int> next{0}, done{0};
+  std::atomic<int> done{0};
   std::mutex mu;
   std::unique_ptr<Progress> bar;
   if (progress) bar = std::make_unique<Progress>("synth " + o.cohort, o.count);
-  std::exception_ptr failure;
-  auto worker = [&]() {
-    for (int i = next++; i < o.count; i = next++) {
-      try {
-        Study st = makeStudy(o, i);
-        io::StudyRow row;
-        row.subject = st.subject;
-        row.session = st.session;
-        for (auto& [name, img] : st.channels) {
-          auto p = dir / (st.subject + "_" + name + ".nii.gz");
-          io::writeImage(p, img);
-          row.channels.emplace_back(name, p);
-        }
-        if (st.priorTransform) {
-          io::AffineTransform t;
-          t.matrix = st.priorTransform->r;
-          t.offset = st.priorTransform->t;
-          auto p = dir / (st.subject + "_flair_prior_to_flair.txt");
-          io::writeTransform(p, t);
-          row.transforms["flair_prior"] = p;
-          row.reference = dir / (st.subject + "_flair.nii.gz");
-        }
-        row.label = dir / (st.subject + "_label.nii.gz");
-        row.brainmask = dir / (st.subject + "_brainmask.nii.gz");
-        io::writeMask(row.label, st.label);
-        io::writeMask(row.brainmask, st.brainmask);
-        rows[static_cast<size_t>(i)] = row;
-        lesions[static_cast<size_t>(i)] = st.lesions;
-        std::lock_guard<std::mutex> lock(mu);
-        ++done;
-        if (bar) bar->update(done);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!failure) failure = std::current_exception();
-        next = o.count;
-      }
+  parallelFor(static_cast<size_t>(o.count), o.threads, [&](size_t idx) {
+    const int i = static_cast<int>(idx);
+    Study st = makeStudy(o, i);
+    io::StudyRow row;
+    row.subject = st.subject;
+    row.session = st.session;
+    for (auto& [name, img] : st.channels) {
+      auto p = dir / (st.subject + "_" + name + ".nii.gz");
+      io::writeImage(p, img);
+      row.channels.emplace_back(name, p);
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 0; t < std::max(1, o.threads); ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+    if (st.priorTransform) {
+      io::AffineTransform t;
+      t.matrix = st.priorTransform->r;
+      t.offset = st.priorTransform->t;
+      auto p = dir / (st.subject + "_flair_prior_to_flair.txt");
+      io::writeTransform(p, t);
+      row.transforms["flair_prior"] = p;
+      row.reference = dir / (st.subject + "_flair.nii.gz");
+    }
+    row.label = dir / (st.subject + "_label.nii.gz");
+    row.brainmask = dir / (st.subject + "_brainmask.nii.gz");
+    io::writeMask(row.label, st.label);
+    io::writeMask(row.brainmask, st.brainmask);
+    rows[static_cast<size_t>(i)] = row;
+    lesions[static_cast<size_t>(i)] = st.lesions;
+    std::lock_guard<std::mutex> lock(mu);
+    ++done;
+    if (bar) bar->update(done);
+  });
   if (bar) bar->finish();
 
   std::string lcsv = csvLine({"subject", "session", "kind", "diameter_mm", "labelled", "new"});

@@ -27,42 +27,13 @@
 #include <vector>
 
 #include "lib/cache/Sampler.h"
-#include "lib/infer/InferConfig.h"
-#include "lib/model/ModelOptions.h"
+#include "lib/config/TrainConfig.h"
+#include "lib/config/InferConfig.h"
+#include "lib/config/ModelConfig.h"
 #include "lib/preprocess/Preprocess.h"
 
 namespace mst::train {
 
-struct TrainConfig {
-  int64_t iterations = 1000;
-  int batchSize = 2;
-  Size3 patch{32, 32, 32};
-  std::string optimizer = "adam";  // "adam" or "sgd" (Nesterov, momentum)
-  double lr = 1e-3;
-  double momentum = 0.99;
-  double weightDecay = 3e-5;
-  std::string schedule = "poly";   // "poly" ((1 - t)^0.9), "cosine" or "constant"
-  int64_t warmup = 0;              // linear warm-up iterations
-  double diceWeight = 1.0, bceWeight = 1.0;
-  double lesionFraction = 1.0 / 3.0;
-  cache::AugmentConfig augment;
-  int64_t valEvery = 200;          // 0: no validation
-  int64_t checkpointEvery = 100;
-  int64_t logEvery = 10;
-  uint64_t seed = 1;
-  int samplerThreads = 1;
-  std::string device = "cpu";
-  // Transfer learning.
-  std::string init = "scratch";    // "scratch" or "source"
-  std::filesystem::path sourceCheckpoint;
-  std::string firstConv = "replicate";  // see model::TransferOptions
-  bool reinitHead = false;
-  std::vector<std::string> freeze;      // parts kept fixed
-  std::map<std::string, double> lrMultipliers;  // part -> multiplier of lr
-
-  void validate(const std::string& where) const;  // throws InputError naming the field
-  std::string canonical() const;                  // every setting that changes the result
-};
 
 struct TrainJob {
   std::filesystem::path cache;

@@ -12,31 +12,6 @@
 using namespace mst;
 namespace fs = std::filesystem;
 
-TEST(OpenMsData, LongitudinalScanThenCheckSucceeds) {
-  if (!test::sharedDataPresent()) GTEST_SKIP() << "../shared/data/open_ms_data not present";
-  test::TempDir dir;
-  auto out = dir / "long.csv";
-  auto r = test::runCli("manifest scan --layout open_ms_longitudinal --root '" +
-                        (test::sharedData() / "longitudinal").string() + "' --out '" + out.string() + "'");
-  ASSERT_EQ(r.code, 0) << r.err;
-  r = test::runCli("manifest check --headers-only '" + out.string() + "'");
-  EXPECT_EQ(r.code, 0) << r.err;
-  auto m = io::readManifest(out);
-  EXPECT_EQ(m.channels, (std::vector<std::string>{"flair_prior", "flair"}));
-  EXPECT_EQ(m.rows[0].transforms.size(), 2u);
-}
-
-TEST(OpenMsData, CrossSectionalScanThenCheckSucceeds) {
-  if (!test::sharedDataPresent()) GTEST_SKIP() << "../shared/data/open_ms_data not present";
-  test::TempDir dir;
-  auto out = dir / "cross.csv";
-  auto r = test::runCli("manifest scan --layout open_ms_cross_sectional --root '" +
-                        (test::sharedData() / "cross_sectional").string() + "' --out '" + out.string() + "'");
-  ASSERT_EQ(r.code, 0) << r.err;
-  r = test::runCli("manifest check --headers-only '" + out.string() + "'");
-  EXPECT_EQ(r.code, 0) << r.err;
-}
-
 TEST(OpenMsData, TransformFileReadsAsTheAffineWrittenInIt) {
   if (!test::sharedDataPresent()) GTEST_SKIP() << "../shared/data/open_ms_data not present";
   auto t = io::readTransform(test::sharedData() / "longitudinal" / "patient01" / "study1_FLAIR_to_common_space.txt");

@@ -31,21 +31,9 @@ std::string readFile(const fs::path& p) {
   return ss.str();
 }
 
-static std::string slurp(const fs::path& p) { return readFile(p); }
 
 fs::path tinyExperiment() { return fs::path(MST_SOURCE_DIR) / "tests" / "e2e" / "tiny.toml"; }
 
-CliResult runCli(const std::string& args, const std::string& env) {
-  TempDir tmp("mst-cli");
-  const fs::path out = tmp / "out.txt", err = tmp / "err.txt";
-  const std::string cmd = env + (env.empty() ? "" : " ") + std::string("'") + MST_TEST_BIN + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
-  int status = std::system(cmd.c_str());
-  CliResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
 
 Geometry cubeGeometry(int64_t n, double spacing) {
   Geometry g;

@@ -29,7 +29,7 @@ struct CliResult {
   std::string out, err;
 };
 
-// Runs build/bin/mstransfer with a shell-quoted argument string (and optional
+// (test_cli only) Runs build/bin/mstransfer with a shell-quoted argument string (and optional
 // environment assignments, e.g. "MST_LOG=debug").
 CliResult runCli(const std::string& args, const std::string& env = "");
 

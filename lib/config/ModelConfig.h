@@ -1,8 +1,10 @@
-// Options of the 3D U-Net (no torch types: usable by modules that only
-// configure models). Defaults follow nnU-Net's plain 3D U-Net, scaled down.
+// Options of the 3D U-Net ([model]; no torch types). Defaults follow
+// nnU-Net's plain 3D U-Net, scaled down.
 #pragma once
 
 #include <string>
+
+#include "lib/config/Fields.h"
 
 namespace mst::model {
 
@@ -22,8 +24,20 @@ struct UNetOptions {
     return f > maxFilters ? maxFilters : f;
   }
   void validate(const std::string& where) const;  // throws InputError naming the field
-  std::string toJson() const;
-  static UNetOptions fromJson(const std::string& json);  // throws Error on malformed text
+
+  template <class V>
+  void fields(V& v) {
+    using namespace config;
+    v("in_channels", inChannels, kDerived);
+    v("out_channels", outChannels, kDerived);
+    v("base_filters", baseFilters);
+    v("max_filters", maxFilters);
+    v("depth", depth);
+    v.choice("norm", norm, {"instance", "batch", "group"});
+    v("dropout", dropout);
+    v.choice("upsampling", upsampling, {"transposed", "trilinear"});
+    v("deep_supervision", deepSupervision);
+  }
 };
 
 }  // namespace mst::model

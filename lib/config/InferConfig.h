@@ -1,9 +1,11 @@
-// Sliding-window inference settings (no torch types).
+// Sliding-window inference settings ([infer]; no torch types).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "lib/config/Fields.h"
 
 namespace mst::infer {
 
@@ -15,7 +17,19 @@ struct InferConfig {
   int windowBatch = 2;             // windows per forward pass
   double threshold = 0.5;          // on the sigmoid probability
   int64_t minComponentVoxels = 0;  // connected components (26) below this size are removed from the mask
+
   void validate(const std::string& where) const;  // throws InputError naming the field
+
+  template <class V>
+  void fields(V& v) {
+    v("overlap", overlap);
+    v("gaussian", gaussian);
+    v("mirror", mirror);
+    v("mirror_axes", mirrorAxes);
+    v("window_batch", windowBatch);
+    v("threshold", threshold);
+    v("min_component_voxels", minComponentVoxels);
+  }
 };
 
 }  // namespace mst::infer

@@ -1,0 +1,37 @@
+// Data augmentation of training patches (see lib/cache/Augment.h).
+#pragma once
+
+#include <string>
+
+#include "lib/config/Fields.h"
+
+namespace mst::cache {
+
+struct AugmentConfig {
+  bool enabled = true;
+  double flipProb = 0.5;                 // per axis
+  double rotateProb = 0.2, maxRotateDeg = 15.0;
+  double scaleProb = 0.2, scaleMin = 0.85, scaleMax = 1.15;
+  double intensityProb = 0.3;            // multiply by U(0.9, 1.1), add U(-0.1, 0.1)
+  double gammaProb = 0.2, gammaMin = 0.7, gammaMax = 1.5;
+  double noiseProb = 0.15, noiseMaxSigma = 0.1;
+
+  void validate(const std::string& where) const;  // throws InputError naming the field
+
+  template <class V>
+  void fields(V& v) {
+    v("enabled", enabled);
+    v("flip_prob", flipProb);
+    v("rotate_prob", rotateProb);
+    v("max_rotate_deg", maxRotateDeg);
+    v("scale_prob", scaleProb);
+    v.pair("scale_range", scaleMin, scaleMax);
+    v("intensity_prob", intensityProb);
+    v("gamma_prob", gammaProb);
+    v.pair("gamma_range", gammaMin, gammaMax);
+    v("noise_prob", noiseProb);
+    v("noise_max_sigma", noiseMaxSigma);
+  }
+};
+
+}  // namespace mst::cache

@@ -1,0 +1,18 @@
+#include "lib/config/InferConfig.h"
+
+#include "lib/core/Error.h"
+
+namespace mst::infer {
+
+void InferConfig::validate(const std::string& where) const {
+  ProblemList p;
+  if (!(overlap >= 0 && overlap < 1)) p.add(where + "overlap: expected [0, 1), got " + std::to_string(overlap));
+  if (!(threshold > 0 && threshold < 1)) p.add(where + "threshold: expected (0, 1), got " + std::to_string(threshold));
+  if (windowBatch < 1) p.add(where + "window_batch: expected >= 1");
+  if (minComponentVoxels < 0) p.add(where + "min_component_voxels: expected >= 0");
+  for (int a : mirrorAxes)
+    if (a < 0 || a > 2) p.add(where + "mirror_axes: expected axes 0 (x), 1 (y), 2 (z), got " + std::to_string(a));
+  p.throwIfAny();
+}
+
+}  // namespace mst::infer

@@ -1,0 +1,32 @@
+#include "lib/config/TrainConfig.h"
+
+#include "lib/core/Error.h"
+#include "lib/core/Log.h"
+
+namespace mst::train {
+
+void TrainConfig::validate(const std::string& where) const {
+  ProblemList p;
+  for (auto& c : config::checkChoices(*this, where)) p.add(c);
+  if (iterations < 1) p.add(where + "iterations: expected >= 1, got " + std::to_string(iterations));
+  if (batchSize < 1) p.add(where + "batch_size: expected >= 1, got " + std::to_string(batchSize));
+  if (!(lr > 0 && lr < 10)) p.add(where + "lr: expected 0 < lr < 10, got " + std::to_string(lr));
+  if (warmup < 0 || warmup >= iterations) p.add(where + "warmup: expected 0 <= warmup < iterations");
+  if (diceWeight < 0 || bceWeight < 0 || diceWeight + bceWeight <= 0)
+    p.add(where + "loss weights: expected non-negative dice_weight and bce_weight, not both 0");
+  if (init == "source" && sourceCheckpoint.empty()) p.add(where + "init = 'source' needs a source checkpoint");
+  if (valEvery < 0 || checkpointEvery < 1 || logEvery < 1) p.add(where + "val_every >= 0, checkpoint_every >= 1, log_every >= 1");
+  if (!(lesionFraction >= 0 && lesionFraction <= 1))
+    p.add(where + "lesion_fraction: expected a share in [0, 1], got " + log::cat(lesionFraction));
+  if (!(momentum >= 0 && momentum < 1)) p.add(where + "momentum: expected [0, 1), got " + log::cat(momentum));
+  if (!(weightDecay >= 0)) p.add(where + "weight_decay: expected >= 0, got " + log::cat(weightDecay));
+  if (samplerThreads < 0) p.add(where + "sampler_threads: expected >= 0, got " + std::to_string(samplerThreads));
+  for (const auto& [k, v] : lrMultipliers)
+    if (!(v >= 0)) p.add(where + "lr_multipliers." + k + ": expected >= 0");
+  for (int a = 0; a < 3; ++a)
+    if (patch[a] < 8) p.add(where + "patch: expected >= 8 voxels per axis");
+  p.throwIfAny();
+  augment.validate(where + "augment.");
+}
+
+}  // namespace mst::train

@@ -1,0 +1,76 @@
+// Training settings ([train] of an experiment file; `mstransfer train`).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lib/config/AugmentConfig.h"
+#include "lib/config/Fields.h"
+#include "lib/core/Volume.h"
+
+namespace mst::train {
+
+struct TrainConfig {
+  int64_t iterations = 1000;
+  int batchSize = 2;
+  Size3 patch{32, 32, 32};
+  std::string optimizer = "adam";  // "adam" or "sgd" (Nesterov, momentum)
+  double lr = 1e-3;
+  double momentum = 0.99;
+  double weightDecay = 3e-5;
+  std::string schedule = "poly";   // "poly" ((1 - t)^0.9), "cosine" or "constant"
+  int64_t warmup = 0;              // linear warm-up iterations
+  double diceWeight = 1.0, bceWeight = 1.0;
+  double lesionFraction = 1.0 / 3.0;
+  cache::AugmentConfig augment;
+  int64_t valEvery = 200;          // 0: no validation
+  int64_t checkpointEvery = 100;
+  int64_t logEvery = 10;
+  uint64_t seed = 1;
+  int samplerThreads = 1;
+  std::string device = "cpu";
+  // Transfer learning.
+  std::string init = "scratch";    // "scratch" or "source"
+  std::filesystem::path sourceCheckpoint;
+  std::string firstConv = "replicate";  // see model::TransferOptions
+  bool reinitHead = false;
+  std::vector<std::string> freeze;      // parts kept fixed
+  std::map<std::string, double> lrMultipliers;  // part -> multiplier of lr
+
+  void validate(const std::string& where) const;  // throws InputError naming the field
+
+  template <class V>
+  void fields(V& v) {
+    using namespace config;
+    v("iterations", iterations);
+    v("batch_size", batchSize);
+    v("patch", patch);
+    v.choice("optimizer", optimizer, {"adam", "sgd"});
+    v("lr", lr);
+    v("momentum", momentum);
+    v("weight_decay", weightDecay);
+    v.choice("schedule", schedule, {"poly", "cosine", "constant"});
+    v("warmup", warmup);
+    v("dice_weight", diceWeight);
+    v("bce_weight", bceWeight);
+    v("lesion_fraction", lesionFraction);
+    v.nested("augment", augment);
+    v("val_every", valEvery);
+    v("checkpoint_every", checkpointEvery, kOperational);
+    v("log_every", logEvery, kOperational);
+    v("seed", seed, kDerived);
+    v("sampler_threads", samplerThreads, kOperational);
+    v("device", device, kDerived);
+    v.choice("init", init, {"scratch", "source"}, kDerived);
+    v("source_checkpoint", sourceCheckpoint, kDerived);
+    v.choice("first_conv", firstConv, {"replicate", "average", "zero"});
+    v("reinit_head", reinitHead);
+    v("freeze", freeze);
+    v("lr_multipliers", lrMultipliers);
+  }
+};
+
+}  // namespace mst::train

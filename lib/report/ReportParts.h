@@ -1,0 +1,82 @@
+// The report's parts (internal to lib/report): loading the runs, the summary,
+// the paired comparisons, the tables and the figure. Report.cpp puts them
+// together in buildReport().
+#pragma once
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "lib/report/Report.h"
+#include "lib/stats/Paired.h"
+
+namespace mst::report {
+
+// One study of one run.
+struct Row {
+  std::string run, arm, subject, session;
+  int size = 0, repeat = 0;
+  std::map<std::string, std::optional<double>> m;
+};
+
+// What the report needs from experiment.json.
+struct ExperimentInfo {
+  std::string task, description, refArm, testName;
+  std::vector<std::string> metricsShown, arms;
+  std::map<std::string, std::string> refOf;  // arm -> the arm it is compared against (itself: none)
+  stats::PairedOptions paired;
+};
+
+// Mean, SE and count of one (arm, size, metric) over test studies.
+struct Cell {
+  double mean = NAN, se = NAN;
+  int64_t n = 0;
+};
+using Pooled = std::map<std::tuple<std::string, int, std::string>, Cell>;
+
+// One paired comparison: reference arm against arm at one size and metric.
+struct Comparison {
+  std::string ref, arm, metric;
+  int size = 0;
+  stats::PairedResult r;
+  double holmT = NAN, holmW = NAN;
+};
+
+// Load.cpp
+nlohmann::json parseJsonFile(const std::filesystem::path& file);  // InputError naming the file
+ExperimentInfo readExperimentInfo(const std::filesystem::path& expDir);
+const std::vector<std::string>& allMetricColumns();
+std::vector<Row> loadRuns(const std::vector<std::filesystem::path>& runDirs, int* nRuns);
+// Exactly the planned run folders, each complete; the missing ones go to res.missing, stale ones are counted.
+std::vector<std::filesystem::path> plannedRunDirs(const std::filesystem::path& expDir, const std::string& kind,
+                                                  const std::vector<std::string>& ids, bool havePlan, ReportResult& res);
+
+// Summary.cpp
+std::string fmt(double v);  // "%.6g", empty when not finite
+std::map<std::string, double> perStudyMeans(const std::vector<Row>& rows, const std::string& arm, int size,
+                                            const std::string& metric);  // study -> mean over repeats
+void writePerStudy(const std::filesystem::path& expDir, const std::string& task, const std::vector<Row>& rows);
+Pooled writeSummary(const std::filesystem::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
+                    const std::set<int>& sizes);
+
+// Comparisons.cpp: Holm over the family (all sizes x arms, per metric and test).
+std::vector<Comparison> compareArms(const ExperimentInfo& info, const std::vector<Row>& rows, const std::set<int>& sizes);
+void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps);
+
+// Tables.cpp
+void writeTables(const std::filesystem::path& expDir, const ExperimentInfo& info, const std::set<int>& sizes,
+                 const Pooled& pooled, const std::vector<Comparison>& cmps);
+// sources.csv; returns the markdown lines for report.md.
+std::string writeSources(const std::filesystem::path& expDir, const std::string& task,
+                         const std::vector<std::filesystem::path>& sourceDirs);
+
+// Figures.cpp: figure.png/pdf through analysis/plot_results.py; false when it could not be made.
+bool drawFigure(const std::filesystem::path& expDir);
+
+}  // namespace mst::report
