@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "lib/cache/Augment.h"
 #include "lib/core/Error.h"
 #include "lib/core/Random.h"
 
@@ -121,97 +122,21 @@ void PatchSampler::samplePatch(uint64_t seed, float* image, float* label, bool* 
     c = pts.brain[static_cast<size_t>(rng.integer(0, static_cast<int>(pts.brain.size()) - 1))];
   }
   const Size3 P = cfg_.patch;
-  const int64_t px = P[0], py = P[1], pz = P[2], vox = px * py * pz;
-  const int C = channels_;
-  const AugmentConfig& A = cfg_.augment;
-  const bool rotate = A.enabled && rng.chance(A.rotateProb);
-  const bool scale = A.enabled && rng.chance(A.scaleProb);
+  const int64_t vox = P[0] * P[1] * P[2];
+  const SpatialTransform t = drawSpatial(rng, cfg_.augment);
   std::vector<uint8_t> lab(static_cast<size_t>(vox));
-  if (!rotate && !scale) {
-    cache_->readRegion(study, {c[0] - px / 2, c[1] - py / 2, c[2] - pz / 2}, P, image, lab.data(), nullptr);
+  if (!t.active) {
+    cache_->readRegion(study, {c[0] - P[0] / 2, c[1] - P[1] / 2, c[2] - P[2] / 2}, P, image, lab.data(), nullptr);
   } else {
     // Read a larger region, then sample the rotated/scaled patch from it.
-    const double s = scale ? rng.uniform(A.scaleMin, A.scaleMax) : 1.0;
-    double R[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-    if (rotate) {
-      const Vec3 axis = rng.unitVector();
-      const double ang = rng.uniform(-A.maxRotateDeg, A.maxRotateDeg) * M_PI / 180.0;
-      const double co = std::cos(ang), si = std::sin(ang), t = 1 - co;
-      const double x = axis[0], y = axis[1], z = axis[2];
-      const double r[9] = {t * x * x + co,     t * x * y - si * z, t * x * z + si * y,
-                           t * x * y + si * z, t * y * y + co,     t * y * z - si * x,
-                           t * x * z - si * y, t * y * z + si * x, t * z * z + co};
-      std::copy(r, r + 9, R);
-    }
-    const double reach = s * std::sqrt(static_cast<double>(px * px + py * py + pz * pz)) / 2 + 2;
-    const int64_t half = static_cast<int64_t>(std::ceil(reach));
+    const int64_t half = t.reach(P);
     const Size3 big{2 * half + 1, 2 * half + 1, 2 * half + 1};
-    const int64_t bvox = big[0] * big[1] * big[2];
-    std::vector<float> bimg(static_cast<size_t>(C * bvox));
-    std::vector<uint8_t> blab(static_cast<size_t>(bvox));
+    std::vector<float> bimg(static_cast<size_t>(channels_ * big[0] * big[1] * big[2]));
+    std::vector<uint8_t> blab(static_cast<size_t>(big[0] * big[1] * big[2]));
     cache_->readRegion(study, {c[0] - half, c[1] - half, c[2] - half}, big, bimg.data(), blab.data(), nullptr);
-    for (int64_t k = 0; k < pz; ++k)
-      for (int64_t j = 0; j < py; ++j)
-        for (int64_t i = 0; i < px; ++i) {
-          const double d[3] = {(i - px / 2) * s, (j - py / 2) * s, (k - pz / 2) * s};
-          const double q[3] = {half + R[0] * d[0] + R[1] * d[1] + R[2] * d[2], half + R[3] * d[0] + R[4] * d[1] + R[5] * d[2],
-                               half + R[6] * d[0] + R[7] * d[1] + R[8] * d[2]};
-          const int64_t out = (k * py + j) * px + i;
-          const int64_t nx = static_cast<int64_t>(std::lround(q[0])), ny = static_cast<int64_t>(std::lround(q[1])),
-                        nz = static_cast<int64_t>(std::lround(q[2]));
-          lab[static_cast<size_t>(out)] = blab[static_cast<size_t>((nz * big[1] + ny) * big[0] + nx)];
-          const int64_t x0 = static_cast<int64_t>(std::floor(q[0])), y0 = static_cast<int64_t>(std::floor(q[1])),
-                        z0 = static_cast<int64_t>(std::floor(q[2]));
-          const double tx = q[0] - x0, ty = q[1] - y0, tz = q[2] - z0;
-          for (int ch = 0; ch < C; ++ch) {
-            const float* src = bimg.data() + ch * bvox;
-            auto at = [&](int64_t x, int64_t y, int64_t z) { return src[(z * big[1] + y) * big[0] + x]; };
-            const double v = (1 - tz) * ((1 - ty) * ((1 - tx) * at(x0, y0, z0) + tx * at(x0 + 1, y0, z0)) +
-                                         ty * ((1 - tx) * at(x0, y0 + 1, z0) + tx * at(x0 + 1, y0 + 1, z0))) +
-                             tz * ((1 - ty) * ((1 - tx) * at(x0, y0, z0 + 1) + tx * at(x0 + 1, y0, z0 + 1)) +
-                                   ty * ((1 - tx) * at(x0, y0 + 1, z0 + 1) + tx * at(x0 + 1, y0 + 1, z0 + 1)));
-            image[ch * vox + out] = static_cast<float>(v);
-          }
-        }
+    resamplePatch(t, bimg.data(), blab.data(), half, P, channels_, image, lab.data());
   }
-  // Mirroring.
-  if (A.enabled) {
-    for (int axis = 0; axis < 3; ++axis) {
-      if (!rng.chance(A.flipProb)) continue;
-      for (int ch = 0; ch <= C; ++ch) {
-        for (int64_t k = 0; k < pz; ++k)
-          for (int64_t j = 0; j < py; ++j)
-            for (int64_t i = 0; i < px; ++i) {
-              const int64_t idx[3] = {i, j, k};
-              const int64_t lim[3] = {px, py, pz};
-              if (idx[axis] >= lim[axis] / 2) continue;
-              int64_t m[3] = {i, j, k};
-              m[axis] = lim[axis] - 1 - idx[axis];
-              const int64_t a = (k * py + j) * px + i, b2 = (m[2] * py + m[1]) * px + m[0];
-              if (ch < C) std::swap(image[ch * vox + a], image[ch * vox + b2]);
-              else std::swap(lab[static_cast<size_t>(a)], lab[static_cast<size_t>(b2)]);
-            }
-      }
-    }
-    // Intensity: scale/shift, gamma, noise, per channel.
-    for (int ch = 0; ch < C; ++ch) {
-      float* x = image + ch * vox;
-      if (rng.chance(A.intensityProb)) {
-        const double m = rng.uniform(0.9, 1.1), sh = rng.uniform(-0.1, 0.1);
-        for (int64_t v = 0; v < vox; ++v) x[v] = static_cast<float>(x[v] * m + sh);
-      }
-      if (rng.chance(A.gammaProb)) {
-        const double g = rng.uniform(A.gammaMin, A.gammaMax);
-        const auto [mn, mx] = std::minmax_element(x, x + vox);
-        const double lo = *mn, range = std::max(1e-6, static_cast<double>(*mx) - lo);
-        for (int64_t v = 0; v < vox; ++v) x[v] = static_cast<float>(std::pow((x[v] - lo) / range, g) * range + lo);
-      }
-      if (rng.chance(A.noiseProb)) {
-        const double sigma = rng.uniform(0.0, A.noiseMaxSigma);
-        for (int64_t v = 0; v < vox; ++v) x[v] = static_cast<float>(x[v] + rng.normal(0, sigma));
-      }
-    }
-  }
+  augmentInPlace(rng, cfg_.augment, P, channels_, image, lab.data());
   for (int64_t v = 0; v < vox; ++v) label[v] = lab[static_cast<size_t>(v)] ? 1.0f : 0.0f;
 }
 

@@ -85,11 +85,8 @@ struct Context {
   const RunOptions& opt;
 };
 
-// Train, predict the test studies, evaluate, record. Returns the run folder.
-void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const fs::path& cacheFile,
-                const io::Manifest& manifest, const preprocess::PreprocessConfig& pre, const fs::path& sourceCkpt,
-                bool progress) {
-  const auto t0 = std::chrono::steady_clock::now();
+train::TrainJob trainJob(const Context& cx, const RunSpec& r, const fs::path& dir, const fs::path& cacheFile,
+                         const preprocess::PreprocessConfig& pre, const fs::path& sourceCkpt, bool progress) {
   train::TrainJob job;
   job.cache = cacheFile;
   job.trainIds = r.trainIds;
@@ -104,23 +101,16 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   job.outDir = dir / "model";
   job.progress = progress;
   job.label = r.id;
-  auto tr = train::train(job);
-  const double trainS = since(t0);
-  const auto t1 = std::chrono::steady_clock::now();
-  infer::PredictOptions po;
-  po.infer = cx.e.infer;
-  po.device = cx.opt.device;
-  po.progress = false;
-  cache::CacheReader reader(cacheFile);
-  infer::predictFromCache(job.outDir / "best.pt", reader, r.testIds, dir / "pred", po);
-  for (const auto& id : r.testIds) fs::remove(dir / "pred" / eval::probFileName(id));  // masks are kept
-  const double predS = since(t1);
-  const auto t2 = std::chrono::steady_clock::now();
-  const io::Manifest test = subset(manifest, r.testIds);
-  auto rows = eval::evaluateSet(eval::findPredictions(test, dir / "pred"), cx.e.eval, false);
-  eval::writePerStudyCsv(dir / "per_study.csv", rows, true);
-  const std::string perStudyText = readText(dir / "per_study.csv");
-  const double evalS = since(t2);
+  return job;
+}
+
+struct Timings {
+  double train = 0, predict = 0, evaluate = 0;
+};
+
+// run.json: what ran (every setting as a JSON object, null for none), its outcome and provenance.
+nlohmann::json runRecord(const Context& cx, const RunSpec& r, const train::TrainJob& job, const train::TrainResult& tr,
+                         const std::string& perStudyText, const Timings& t) {
   nlohmann::json j;
   j["id"] = r.id;
   j["kind"] = r.kind;
@@ -130,13 +120,21 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   j["status"] = "done";
   j["experiment"] = cx.e.name;  // the experiment that trained it (others may reuse it)
   j["per_study_hash"] = report::perStudyHash(perStudyText);
-  j["config"] = nlohmann::json::parse(r.configJson);
+  j["config"] = nlohmann::json::parse(r.configJson);  // the planned identity (hashed into the run id)
+  j["train"] = config::toJson(job.train);
+  j["model"] = config::toJson(job.model);
+  j["preprocess"] = config::toJson(job.preprocess);
+  j["infer"] = config::toJson(cx.e.infer);
+  j["eval"] = config::toJson(cx.e.eval);
   j["seed"] = r.train.seed;
-  j["train_result"] = {{"iterations", tr.iterations}, {"best_iteration", tr.bestIteration},
-                       {"best_val_f1", tr.bestValF1}, {"resumed", tr.resumed}, {"load_report", tr.loadReport},
+  j["train_result"] = {{"iterations", tr.iterations},
+                       {"best_iteration", tr.bestIteration},
+                       {"best_val_f1", tr.bestValF1 < 0 ? nlohmann::json(nullptr) : nlohmann::json(tr.bestValF1)},
+                       {"resumed", tr.resumed},
+                       {"load_report", tr.loadReport.empty() ? nlohmann::json(nullptr) : nlohmann::json(tr.loadReport)},
                        {"frozen_parameters", tr.frozen.size()}};
-  if (!sourceCkpt.empty()) j["source_checkpoint"] = sourceCkpt.string();
-  j["timings_s"] = {{"train", trainS}, {"predict", predS}, {"evaluate", evalS}};
+  j["source_checkpoint"] = job.train.init == "source" ? nlohmann::json(job.train.sourceCheckpoint.string()) : nlohmann::json(nullptr);
+  j["timings_s"] = {{"train", t.train}, {"predict", t.predict}, {"evaluate", t.evaluate}};
   j["threads"] = train::torchThreads();  // per run: results are reproducible for a given thread count
   j["process"] = "one process per run";
   j["device"] = cx.opt.device;
@@ -147,7 +145,34 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
   j["host"] = host;
-  writeTextAtomic(dir / "run.json", j.dump(2));
+  return j;
+}
+
+// Train, predict the test studies, evaluate, record.
+void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const fs::path& cacheFile,
+                const io::Manifest& manifest, const preprocess::PreprocessConfig& pre, const fs::path& sourceCkpt,
+                bool progress) {
+  Timings t;
+  auto t0 = std::chrono::steady_clock::now();
+  const train::TrainJob job = trainJob(cx, r, dir, cacheFile, pre, sourceCkpt, progress);
+  const auto tr = train::train(job);
+  t.train = since(t0);
+  t0 = std::chrono::steady_clock::now();
+  infer::PredictOptions po;
+  po.infer = cx.e.infer;
+  po.device = cx.opt.device;
+  po.progress = false;
+  cache::CacheReader reader(cacheFile);
+  infer::predictFromCache(job.outDir / "best.pt", reader, r.testIds, dir / "pred", po);
+  for (const auto& id : r.testIds) fs::remove(dir / "pred" / eval::probFileName(id));  // masks are kept
+  t.predict = since(t0);
+  t0 = std::chrono::steady_clock::now();
+  const io::Manifest test = subset(manifest, r.testIds);
+  auto rows = eval::evaluateSet(eval::findPredictions(test, dir / "pred"), cx.e.eval, false);
+  eval::writePerStudyCsv(dir / "per_study.csv", rows, true);
+  const std::string perStudyText = readText(dir / "per_study.csv");
+  t.evaluate = since(t0);
+  writeTextAtomic(dir / "run.json", runRecord(cx, r, job, tr, perStudyText, t).dump(2));
 }
 
 }  // namespace
