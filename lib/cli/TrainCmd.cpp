@@ -25,6 +25,68 @@ const toml::table* table(const experiment::TomlDocument& d, const char* name) {
   auto* n = d.root->get(name);
   return n ? n->as_table() : nullptr;
 }
+// The settings of a training: the experiment file's sections when given, else the defaults.
+struct TrainSettings {
+  std::vector<std::string> channels;
+  preprocess::PreprocessConfig pc;
+  model::UNetOptions mo;
+  train::TrainConfig tc;
+  infer::InferConfig ic;
+};
+
+TrainSettings readSettings(const std::string& config, std::vector<std::string> channels, ProblemList& problems) {
+  TrainSettings t;
+  if (!config.empty()) {
+    auto doc = experiment::loadToml(config);
+    experiment::Section data(table(doc, "data"), config, "data", &problems);
+    channels = data.strings("channels", channels);
+    experiment::Section pre(table(doc, "preprocess"), config, "preprocess", &problems);
+    t.pc = experiment::readPreprocess(pre, channels);
+    pre.finish();
+    experiment::Section ms(table(doc, "model"), config, "model", &problems);
+    t.mo = experiment::readModel(ms, static_cast<int>(channels.size()));
+    ms.finish();
+    experiment::Section ts(table(doc, "train"), config, "train", &problems);
+    t.tc = experiment::readTrain(ts, t.tc);
+    ts.finish();
+    experiment::Section is(table(doc, "infer"), config, "infer", &problems);
+    t.ic = experiment::readInfer(is, t.ic);
+    is.finish();
+  }
+  t.channels = channels;
+  t.pc.channels = channels;
+  t.mo.inChannels = static_cast<int>(channels.size());
+  return t;
+}
+
+// Training and validation studies: the given validation ids, else a share of the subjects
+// (split by subject, as the experiment planner does: one subject's sessions never land on both sides).
+void splitStudies(const io::Manifest& m, const std::string& valIds, double valFraction, uint64_t seed, train::TrainJob& job) {
+  if (!valIds.empty()) {
+    job.valIds = splitComma(valIds);
+    for (const auto& r : m.rows)
+      if (std::find(job.valIds.begin(), job.valIds.end(), r.id()) == job.valIds.end()) job.trainIds.push_back(r.id());
+    return;
+  }
+  std::map<std::string, std::vector<std::string>> bySubject;
+  for (const auto& r : m.rows) bySubject[r.subject].push_back(r.id());
+  std::vector<std::string> subjects;
+  for (const auto& [s, v] : bySubject) subjects.push_back(s);
+  Rng rng(seed ^ 0xabcdefULL);
+  std::shuffle(subjects.begin(), subjects.end(), rng.engine());
+  const size_t nVal = subjects.size() > 1 ? static_cast<size_t>(std::lround(valFraction * subjects.size())) : 0;
+  for (size_t i = 0; i < subjects.size(); ++i)
+    for (const auto& id : bySubject[subjects[i]]) (i < nVal ? job.valIds : job.trainIds).push_back(id);
+}
+
+void printResult(const train::TrainResult& r, const train::TrainConfig& tc, const std::string& out) {
+  if (!r.loadReport.empty()) std::cout << "initialised from " << tc.sourceCheckpoint.string() << ":\n" << r.loadReport;
+  if (!r.frozen.empty()) std::cout << "frozen parameters: " << r.frozen.size() << "\n";
+  if (r.alreadyDone) std::cout << out << ": already trained (" << r.iterations << " iterations)\n";
+  std::cout << "best: " << r.best.string() << " (iteration " << r.bestIteration << ", validation lesion F1 "
+            << (r.bestValF1 >= 0 ? std::to_string(r.bestValF1) : std::string("n/a")) << ")\n";
+}
+
 }  // namespace
 
 int runTrain(const Args& args) {
@@ -64,30 +126,8 @@ int runTrain(const Args& args) {
   train::setThreads(threads);
   io::Manifest m = io::readManifest(manifest);
   ProblemList problems;
-  std::vector<std::string> channels = m.channels;
-  preprocess::PreprocessConfig pc;
-  model::UNetOptions mo;
-  train::TrainConfig tc;
-  infer::InferConfig ic;
-  if (!config.empty()) {
-    auto doc = experiment::loadToml(config);
-    experiment::Section data(table(doc, "data"), config, "data", &problems);
-    channels = data.strings("channels", channels);
-    experiment::Section pre(table(doc, "preprocess"), config, "preprocess", &problems);
-    pc = experiment::readPreprocess(pre, channels);
-    pre.finish();
-    experiment::Section ms(table(doc, "model"), config, "model", &problems);
-    mo = experiment::readModel(ms, static_cast<int>(channels.size()));
-    ms.finish();
-    experiment::Section ts(table(doc, "train"), config, "train", &problems);
-    tc = experiment::readTrain(ts, tc);
-    ts.finish();
-    experiment::Section is(table(doc, "infer"), config, "infer", &problems);
-    ic = experiment::readInfer(is, ic);
-    is.finish();
-  }
-  pc.channels = channels;
-  mo.inChannels = static_cast<int>(channels.size());
+  TrainSettings set = readSettings(config, m.channels, problems);
+  auto& [channels, pc, mo, tc, ic] = set;
   if (vm.count("iterations")) tc.iterations = iterations;
   if (vm.count("lr")) tc.lr = lr;
   if (vm.count("init")) tc.init = init;
@@ -114,30 +154,8 @@ int runTrain(const Args& args) {
   job.train = tc;
   job.validation = ic;
   job.outDir = out;
-  std::vector<std::string> ids;
-  for (const auto& r : m.rows) ids.push_back(r.id());
-  if (!valIds.empty()) {
-    job.valIds = splitComma(valIds);
-    for (const auto& id : ids)
-      if (std::find(job.valIds.begin(), job.valIds.end(), id) == job.valIds.end()) job.trainIds.push_back(id);
-  } else {
-    // Split by subject, as the experiment planner does: one subject's sessions never land on both sides.
-    std::map<std::string, std::vector<std::string>> bySubject;
-    for (const auto& r : m.rows) bySubject[r.subject].push_back(r.id());
-    std::vector<std::string> subjects;
-    for (const auto& [s, v] : bySubject) subjects.push_back(s);
-    Rng rng(seed ^ 0xabcdefULL);
-    std::shuffle(subjects.begin(), subjects.end(), rng.engine());
-    const size_t nVal = subjects.size() > 1 ? static_cast<size_t>(std::lround(valFraction * subjects.size())) : 0;
-    for (size_t i = 0; i < subjects.size(); ++i)
-      for (const auto& id : bySubject[subjects[i]]) (i < nVal ? job.valIds : job.trainIds).push_back(id);
-  }
-  auto r = train::train(job);
-  if (!r.loadReport.empty()) std::cout << "initialised from " << tc.sourceCheckpoint.string() << ":\n" << r.loadReport;
-  if (!r.frozen.empty()) std::cout << "frozen parameters: " << r.frozen.size() << "\n";
-  if (r.alreadyDone) std::cout << out << ": already trained (" << r.iterations << " iterations)\n";
-  std::cout << "best: " << r.best.string() << " (iteration " << r.bestIteration << ", validation lesion F1 "
-            << (r.bestValF1 >= 0 ? std::to_string(r.bestValF1) : std::string("n/a")) << ")\n";
+  splitStudies(m, valIds, valFraction, seed, job);
+  printResult(train::train(job), tc, out);
   return 0;
 }
 

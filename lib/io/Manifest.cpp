@@ -4,6 +4,7 @@
 #include <cmath>
 #include <regex>
 #include <set>
+#include <optional>
 #include <sstream>
 
 #include "lib/core/Csv.h"
@@ -231,88 +232,14 @@ struct Loaded {
   Geometry geom;
 };
 
-}  // namespace
+// Checks one manifest row: every file readable, every grid where it must be in physical space.
+class RowChecker {
+ public:
+  RowChecker(const Manifest& m, const StudyRow& row, const CheckOptions& opt, CheckReport& rep)
+      : m(m), row(row), opt(opt), rep(rep), at(m.file.string() + ":" + std::to_string(row.line) + ": ") {}
 
-CheckReport checkManifest(const Manifest& m, const CheckOptions& opt) {
-  CheckReport rep;
-  rep.studies = static_cast<int>(m.rows.size());
-  const std::string f = m.file.string();
-  for (const auto& c : opt.requiredChannels)
-    if (std::find(m.channels.begin(), m.channels.end(), c) == m.channels.end())
-      rep.problems.push_back(f + ":1: channel '" + c + "' required but the manifest has no such column");
-  if (opt.requireLabel && !m.hasLabel) rep.problems.push_back(f + ":1: column 'label' required");
-
-  std::unique_ptr<Progress> progress;
-  if (opt.progress && m.rows.size() > 3) progress = std::make_unique<Progress>("manifest check", m.rows.size());
-  int done = 0;
-  for (const auto& row : m.rows) {
-    const std::string at = f + ":" + std::to_string(row.line) + ": ";
-    auto problem = [&](const std::string& col, const std::string& msg) {
-      rep.problems.push_back(at + "column '" + col + "': " + msg);
-    };
-    auto loadImage = [&](const std::string& col, const fs::path& p) -> Loaded {
-      Loaded l;
-      if (p.empty() || p == m.dir) return l;  // an empty cell, reported when the manifest was read
-      try {
-        if (opt.readVoxels) {
-          // The raw scan sees NaN/Inf (ITK's reader zeroes them) and short data.
-          VoxelScan scan = scanVoxels(p);
-          if (scan.truncated) {
-            problem(col, "'" + p.string() + "': truncated: expected " + std::to_string(scan.expectedBytes) +
-                             " bytes of voxel data, found " + std::to_string(scan.foundBytes));
-            return l;
-          }
-          if (scan.nonFinite) {
-            problem(col, "'" + p.string() + "': " + std::to_string(scan.nonFinite) + " NaN/Inf voxels, expected none");
-            return l;
-          }
-          l.geom = readImage(p).geom;  // full decode through ITK: catches what the scan cannot
-        } else {
-          l.geom = readImageInfo(p).geom;
-        }
-        l.ok = true;
-      } catch (const InputError& e) {
-        problem(col, e.what());
-      }
-      return l;
-    };
-    auto loadMask = [&](const std::string& col, const fs::path& p, bool emptyIsNote) -> Loaded {
-      Loaded l;
-      if (p.empty() || p == m.dir) return l;  // an empty cell, reported when the manifest was read
-      try {
-        if (opt.readVoxels) {
-          std::vector<double> other;
-          MaskVolume v = readMaskRaw(p, &other);
-          if (!other.empty()) {
-            std::string vals;
-            for (double x : other) {
-              std::ostringstream os;
-              os << x;
-              vals += (vals.empty() ? "" : ", ") + os.str();
-            }
-            rep.notes.push_back(at + "column '" + col + "': '" + p.string() + "' has values other than 0/1 (" + vals +
-                                "); it will be binarised as nonzero = lesion");
-          }
-          int64_t n = 0;
-          for (auto x : v.data) n += x;
-          if (n == 0) {
-            if (emptyIsNote) rep.notes.push_back(at + "column '" + col + "': '" + p.string() + "' is empty (no lesion voxels)");
-            else problem(col, "'" + p.string() + "' is empty, expected a nonempty mask");
-          }
-          l.geom = v.geom;
-        } else {
-          l.geom = readImageInfo(p).geom;
-        }
-        l.ok = true;
-      } catch (const InputError& e) {
-        problem(col, e.what());
-      }
-      return l;
-    };
-
-    std::vector<std::pair<std::string, Loaded>> chans;
+  void run() {
     for (const auto& [name, p] : row.channels) chans.emplace_back(name, loadImage(name, p));
-    std::map<std::string, AffineTransform> transforms;
     for (const auto& [name, p] : row.transforms) {
       try {
         transforms[name] = readTransform(p);
@@ -320,21 +247,79 @@ CheckReport checkManifest(const Manifest& m, const CheckOptions& opt) {
         problem(name + "_transform", e.what());
       }
     }
-    Loaded ref;
     if (!row.reference.empty()) ref = loadImage("reference", row.reference);
-    Loaded label, brain;
     if (m.hasLabel && !row.label.empty()) label = loadMask("label", row.label, true);
     if (!row.brainmask.empty()) brain = loadMask("brainmask", row.brainmask, false);
+    checkGrids();
+  }
 
+ private:
+  void problem(const std::string& col, const std::string& msg) { rep.problems.push_back(at + "column '" + col + "': " + msg); }
+
+  // A file's grid: with readVoxels, `deep` reads and checks the voxels (nullopt after reporting a
+  // problem), else only the header is read. An unreadable file is a problem of its column.
+  template <class Deep>
+  Loaded load(const std::string& col, const fs::path& p, Deep deep) {
+    Loaded l;
+    if (p.empty() || p == m.dir) return l;  // an empty cell, reported when the manifest was read
+    try {
+      const std::optional<Geometry> g = opt.readVoxels ? deep() : std::optional<Geometry>(readImageInfo(p).geom);
+      l.ok = g.has_value();
+      if (g) l.geom = *g;
+    } catch (const InputError& e) {
+      problem(col, e.what());
+    }
+    return l;
+  }
+
+  Loaded loadImage(const std::string& col, const fs::path& p) {
+    return load(col, p, [&]() -> std::optional<Geometry> {
+      // The raw scan sees NaN/Inf (ITK's reader zeroes them) and short data.
+      VoxelScan scan = scanVoxels(p);
+      if (scan.truncated) {
+        problem(col, "'" + p.string() + "': truncated: expected " + std::to_string(scan.expectedBytes) +
+                         " bytes of voxel data, found " + std::to_string(scan.foundBytes));
+        return std::nullopt;
+      }
+      if (scan.nonFinite) {
+        problem(col, "'" + p.string() + "': " + std::to_string(scan.nonFinite) + " NaN/Inf voxels, expected none");
+        return std::nullopt;
+      }
+      return readImage(p).geom;  // full decode through ITK: catches what the scan cannot
+    });
+  }
+
+  Loaded loadMask(const std::string& col, const fs::path& p, bool emptyIsNote) {
+    return load(col, p, [&]() -> std::optional<Geometry> {
+      std::vector<double> other;
+      MaskVolume v = readMaskRaw(p, &other);
+      if (!other.empty()) {
+        std::string vals;
+        for (double x : other) {
+          std::ostringstream os;
+          os << x;
+          vals += (vals.empty() ? "" : ", ") + os.str();
+        }
+        rep.notes.push_back(at + "column '" + col + "': '" + p.string() + "' has values other than 0/1 (" + vals +
+                            "); it will be binarised as nonzero = lesion");
+      }
+      int64_t n = 0;
+      for (auto x : v.data) n += x;
+      if (n == 0) {
+        if (emptyIsNote) rep.notes.push_back(at + "column '" + col + "': '" + p.string() + "' is empty (no lesion voxels)");
+        else problem(col, "'" + p.string() + "' is empty, expected a nonempty mask");
+      }
+      return v.geom;
+    });
+  }
+
+  // Channels must overlap the target grid (through their transforms); masks must lie on it.
+  void checkGrids() {
     // The grid everything is brought onto: the reference, else the first channel.
     const bool haveRef = !row.reference.empty();
-    Loaded target = haveRef ? ref : (chans.empty() ? Loaded{} : chans.front().second);
+    const Loaded target = haveRef ? ref : (chans.empty() ? Loaded{} : chans.front().second);
     const std::string targetName = haveRef ? "reference" : (chans.empty() ? "" : chans.front().first);
-    if (!target.ok) {
-      ++done;
-      if (progress) progress->update(done);
-      continue;
-    }
+    if (!target.ok) return;
     const auto targetBounds = target.geom.physicalBounds();
     for (const auto& [name, l] : chans) {
       if (!l.ok) continue;
@@ -359,8 +344,35 @@ CheckReport checkManifest(const Manifest& m, const CheckOptions& opt) {
         problem(col, "does not overlap the " + targetName + " grid in physical space");
       }
     }
-    ++done;
-    if (progress) progress->update(done);
+  }
+
+  const Manifest& m;
+  const StudyRow& row;
+  const CheckOptions& opt;
+  CheckReport& rep;
+  const std::string at;
+  std::vector<std::pair<std::string, Loaded>> chans;
+  std::map<std::string, AffineTransform> transforms;
+  Loaded ref, label, brain;
+};
+
+}  // namespace
+
+CheckReport checkManifest(const Manifest& m, const CheckOptions& opt) {
+  CheckReport rep;
+  rep.studies = static_cast<int>(m.rows.size());
+  const std::string f = m.file.string();
+  for (const auto& c : opt.requiredChannels)
+    if (std::find(m.channels.begin(), m.channels.end(), c) == m.channels.end())
+      rep.problems.push_back(f + ":1: channel '" + c + "' required but the manifest has no such column");
+  if (opt.requireLabel && !m.hasLabel) rep.problems.push_back(f + ":1: column 'label' required");
+
+  std::unique_ptr<Progress> progress;
+  if (opt.progress && m.rows.size() > 3) progress = std::make_unique<Progress>("manifest check", m.rows.size());
+  int done = 0;
+  for (const auto& row : m.rows) {
+    RowChecker(m, row, opt, rep).run();
+    if (progress) progress->update(++done);
   }
   if (progress) progress->finish();
   return rep;

@@ -1,5 +1,7 @@
 #include "lib/metrics/LesionMetrics.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -155,14 +157,21 @@ std::vector<std::string> metricCells(const StudyMetrics& m) {
 }
 
 std::string toJson(const StudyMetrics& m) {
-  const auto cols = metricColumns();
-  std::vector<std::string> cells = {std::to_string(m.nTruth), std::to_string(m.nPred), std::to_string(m.tpTruth),
-                                    std::to_string(m.tpPred), opt(m.sensitivity, "null"), opt(m.ppv, "null"),
-                                    opt(m.f1, "null"), opt(m.dice, "null"), num(m.truthVolumeMm3),
-                                    num(m.predVolumeMm3), std::to_string(m.fpLesions), num(m.fpVolumeMm3)};
-  std::string s = "{";
-  for (size_t i = 0; i < cols.size(); ++i) s += (i ? ", \"" : "\"") + cols[i] + "\": " + cells[i];
-  return s + "}";
+  auto f = [](const std::optional<double>& v) { return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr); };
+  nlohmann::ordered_json j;
+  j["n_truth"] = m.nTruth;
+  j["n_pred"] = m.nPred;
+  j["tp_truth"] = m.tpTruth;
+  j["tp_pred"] = m.tpPred;
+  j["sensitivity"] = f(m.sensitivity);
+  j["ppv"] = f(m.ppv);
+  j["f1"] = f(m.f1);
+  j["dice"] = f(m.dice);
+  j["truth_volume_mm3"] = m.truthVolumeMm3;
+  j["pred_volume_mm3"] = m.predVolumeMm3;
+  j["fp_lesions"] = m.fpLesions;
+  j["fp_volume_mm3"] = m.fpVolumeMm3;
+  return j.dump(2);
 }
 
 }  // namespace mst::metrics

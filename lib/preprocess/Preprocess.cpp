@@ -140,26 +140,73 @@ Volume<T> cropVolume(const Volume<T>& v, const std::array<int64_t, 3>& start, co
 
 }  // namespace
 
-Study preprocessStudy(const io::StudyRow& row, const PreprocessConfig& cfg) {
-  Study st;
-  st.subject = row.subject;
-  st.session = row.session;
-  // 1. Channels onto the reference grid.
-  std::vector<FloatVolume> chans;
+namespace {
+
+// Brain-mask bounding box plus margin: the crop start and size (x, y, z).
+std::pair<std::array<int64_t, 3>, Size3> cropBox(const MaskVolume& brain, int margin, const std::string& id) {
+  std::array<int64_t, 3> mn{brain.nx(), brain.ny(), brain.nz()}, mx{-1, -1, -1};
+  for (int64_t k = 0; k < brain.nz(); ++k)
+    for (int64_t j = 0; j < brain.ny(); ++j)
+      for (int64_t i = 0; i < brain.nx(); ++i)
+        if (brain.at(i, j, k)) {
+          const int64_t idx[3] = {i, j, k};
+          for (int a = 0; a < 3; ++a) {
+            mn[a] = std::min(mn[a], idx[a]);
+            mx[a] = std::max(mx[a], idx[a]);
+          }
+        }
+  if (mx[0] < 0) throw InputError("study '" + id + "': brain mask (or image) is empty, nothing to crop to");
+  std::array<int64_t, 3> lo{0, 0, 0};
+  Size3 size{0, 0, 0};
+  for (int a = 0; a < 3; ++a) {
+    lo[a] = std::max<int64_t>(0, mn[a] - margin);
+    const int64_t hi = std::min<int64_t>(brain.geom.size[a] - 1, mx[a] + margin);
+    size[a] = hi - lo[a] + 1;
+  }
+  return {lo, size};
+}
+
+// z-score inside the brain mask after clipping to percentiles; zero outside. Returns (mean, sd).
+std::array<double, 2> zscore(FloatVolume& c, const MaskVolume& brain, double clipLow, double clipHigh, const std::string& id) {
+  std::vector<float> in;
+  for (size_t i = 0; i < c.data.size(); ++i)
+    if (brain.data[i]) in.push_back(c.data[i]);
+  if (in.empty()) throw InputError("study '" + id + "': brain mask is empty");
+  auto pct = [&](double q) {
+    std::vector<float> tmp = in;
+    const size_t k = std::min(tmp.size() - 1, static_cast<size_t>(q / 100.0 * (tmp.size() - 1) + 0.5));
+    std::nth_element(tmp.begin(), tmp.begin() + k, tmp.end());
+    return tmp[k];
+  };
+  const float lo = pct(clipLow), hi = pct(clipHigh);
+  double s = 0, s2 = 0;
+  for (float& x : in) {
+    x = std::clamp(x, lo, hi);
+    s += x;
+    s2 += static_cast<double>(x) * x;
+  }
+  const double mean = s / in.size();
+  const double sd = std::sqrt(std::max(1e-12, s2 / in.size() - mean * mean));
+  for (size_t i = 0; i < c.data.size(); ++i)
+    c.data[i] = brain.data[i] ? static_cast<float>((std::clamp(c.data[i], lo, hi) - mean) / sd) : 0.0f;
+  return {mean, sd};
+}
+
+// Step 1: the channels, label and brain mask on the reference grid.
+void readOntoReference(const io::StudyRow& row, const PreprocessConfig& cfg, Study& st) {
   for (const auto& name : cfg.channels) {
     const auto* p = row.channel(name);
     if (!p) throw InputError("study '" + row.id() + "': no channel '" + name + "' in the manifest");
-    chans.push_back(io::readImage(*p));
+    st.channels.push_back(io::readImage(*p));
   }
-  Geometry reference = row.reference.empty() ? chans.front().geom : io::readImageInfo(row.reference).geom;
-  const std::string imgInterp = cfg.interpolation;
-  for (size_t c = 0; c < chans.size(); ++c) {
+  const Geometry reference = row.reference.empty() ? st.channels.front().geom : io::readImageInfo(row.reference).geom;
+  for (size_t c = 0; c < st.channels.size(); ++c) {
     auto it = row.transforms.find(cfg.channels[c]);
     if (it != row.transforms.end()) {
       const io::AffineTransform t = io::readTransform(it->second);
-      chans[c] = resampleItk(chans[c], reference, &t, imgInterp);
-    } else if (!chans[c].geom.sameGrid(reference)) {
-      chans[c] = resampleItk(chans[c], reference, nullptr, imgInterp);
+      st.channels[c] = resampleItk(st.channels[c], reference, &t, cfg.interpolation);
+    } else if (!st.channels[c].geom.sameGrid(reference)) {
+      st.channels[c] = resampleItk(st.channels[c], reference, nullptr, cfg.interpolation);
     }
   }
   auto maskOnReference = [&](const std::filesystem::path& p) {
@@ -167,15 +214,27 @@ Study preprocessStudy(const io::StudyRow& row, const PreprocessConfig& cfg) {
     if (!m.geom.sameGrid(reference)) m = resampleItk(m, reference, nullptr, "nearest");
     return m;
   };
-  MaskVolume label, brain;
-  if (!row.label.empty()) label = maskOnReference(row.label);
+  if (!row.label.empty()) st.label = maskOnReference(row.label);
   if (!row.brainmask.empty()) {
-    brain = maskOnReference(row.brainmask);
+    st.brainmask = maskOnReference(row.brainmask);
   } else {
-    brain = MaskVolume(reference, 0);
-    for (const auto& c : chans)
-      for (size_t i = 0; i < c.data.size(); ++i) brain.data[i] |= c.data[i] != 0.0f;
+    st.brainmask = MaskVolume(reference, 0);
+    for (const auto& c : st.channels)
+      for (size_t i = 0; i < c.data.size(); ++i) st.brainmask.data[i] |= c.data[i] != 0.0f;
   }
+  st.mapping.reference = reference;
+}
+
+}  // namespace
+
+Study preprocessStudy(const io::StudyRow& row, const PreprocessConfig& cfg) {
+  Study st;
+  st.subject = row.subject;
+  st.session = row.session;
+  readOntoReference(row, cfg, st);  // 1.
+  auto& chans = st.channels;
+  MaskVolume& label = st.label;
+  MaskVolume& brain = st.brainmask;
   // 2. N4.
   if (cfg.n4)
     for (auto& c : chans) c = n4Correct(c, brain);
@@ -188,70 +247,24 @@ Study preprocessStudy(const io::StudyRow& row, const PreprocessConfig& cfg) {
   // 4. Target spacing.
   const Geometry target = resampledGeometry(brain.geom, cfg.targetSpacingMm);
   if (!target.sameGrid(brain.geom)) {
-    for (auto& c : chans) c = resampleItk(c, target, nullptr, imgInterp);
+    for (auto& c : chans) c = resampleItk(c, target, nullptr, cfg.interpolation);
     if (!label.data.empty()) label = resampleItk(label, target, nullptr, "nearest");
     brain = resampleItk(brain, target, nullptr, "nearest");
   }
-  st.mapping.reference = reference;
   st.mapping.resampled = brain.geom;
   // 5. Crop to the brain bounding box plus margin.
-  std::array<int64_t, 3> lo{0, 0, 0};
-  Size3 size = brain.geom.size;
   if (cfg.crop) {
-    std::array<int64_t, 3> mn{brain.nx(), brain.ny(), brain.nz()}, mx{-1, -1, -1};
-    for (int64_t k = 0; k < brain.nz(); ++k)
-      for (int64_t j = 0; j < brain.ny(); ++j)
-        for (int64_t i = 0; i < brain.nx(); ++i)
-          if (brain.at(i, j, k)) {
-            const int64_t idx[3] = {i, j, k};
-            for (int a = 0; a < 3; ++a) {
-              mn[a] = std::min(mn[a], idx[a]);
-              mx[a] = std::max(mx[a], idx[a]);
-            }
-          }
-    if (mx[0] < 0) throw InputError("study '" + row.id() + "': brain mask (or image) is empty, nothing to crop to");
-    for (int a = 0; a < 3; ++a) {
-      lo[a] = std::max<int64_t>(0, mn[a] - cfg.cropMarginVoxels);
-      const int64_t hi = std::min<int64_t>(brain.geom.size[a] - 1, mx[a] + cfg.cropMarginVoxels);
-      size[a] = hi - lo[a] + 1;
-    }
+    const auto [lo, size] = cropBox(brain, cfg.cropMarginVoxels, row.id());
     for (auto& c : chans) c = cropVolume(c, lo, size);
     if (!label.data.empty()) label = cropVolume(label, lo, size);
     brain = cropVolume(brain, lo, size);
+    st.mapping.cropStart = lo;
   }
-  st.mapping.cropStart = lo;
   st.mapping.final = brain.geom;
   // 6. Normalisation inside the brain mask.
-  for (auto& c : chans) {
-    double mean = 0, sd = 1;
-    if (cfg.normalization == "zscore") {
-      std::vector<float> in;
-      for (size_t i = 0; i < c.data.size(); ++i)
-        if (brain.data[i]) in.push_back(c.data[i]);
-      if (in.empty()) throw InputError("study '" + row.id() + "': brain mask is empty");
-      auto pct = [&](double q) {
-        std::vector<float> tmp = in;
-        const size_t k = std::min(tmp.size() - 1, static_cast<size_t>(q / 100.0 * (tmp.size() - 1) + 0.5));
-        std::nth_element(tmp.begin(), tmp.begin() + k, tmp.end());
-        return tmp[k];
-      };
-      const float lo2 = pct(cfg.clipLow), hi2 = pct(cfg.clipHigh);
-      double s = 0, s2 = 0;
-      for (float& x : in) {
-        x = std::clamp(x, lo2, hi2);
-        s += x;
-        s2 += static_cast<double>(x) * x;
-      }
-      mean = s / in.size();
-      sd = std::sqrt(std::max(1e-12, s2 / in.size() - mean * mean));
-      for (size_t i = 0; i < c.data.size(); ++i)
-        c.data[i] = brain.data[i] ? static_cast<float>((std::clamp(c.data[i], lo2, hi2) - mean) / sd) : 0.0f;
-    }
-    st.normalization.push_back({mean, sd});
-  }
-  st.channels = std::move(chans);
-  st.label = std::move(label);
-  st.brainmask = std::move(brain);
+  for (auto& c : chans)
+    st.normalization.push_back(cfg.normalization == "zscore" ? zscore(c, brain, cfg.clipLow, cfg.clipHigh, row.id())
+                                                             : std::array<double, 2>{0, 1});
   return st;
 }
 

@@ -1,5 +1,7 @@
 #include "lib/stats/Paired.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -116,22 +118,32 @@ std::string formatNumber(const std::optional<double>& v, const char* undefined) 
 }
 
 std::string toJson(const PairedResult& r, const std::string& metric) {
-  auto f = [](const std::optional<double>& v) { return formatNumber(v); };
-  std::string s = "{";
-  s += "\"metric\": \"" + metric + "\", ";
-  s += "\"n_pairs\": " + std::to_string(r.nPairs) + ", \"n_dropped\": " + std::to_string(r.nDropped) + ", ";
-  s += "\"mean_a\": " + f(r.a.mean) + ", \"se_a\": " + f(r.a.se) + ", ";
-  s += "\"mean_b\": " + f(r.b.mean) + ", \"se_b\": " + f(r.b.se) + ", ";
-  s += "\"mean_diff\": " + f(r.meanDiff) + ", ";
-  s += "\"ci_low\": " + f(r.ci.low) + ", \"ci_high\": " + f(r.ci.high) + ", ";
-  s += "\"ci_level\": " + formatNumber(r.ci.level) + ", \"ci_method\": \"percentile bootstrap, " +
-       std::to_string(r.ci.resamples) + " resamples\", ";
-  s += "\"t\": " + f(r.t.t) + ", \"t_df\": " + f(r.t.df) + ", \"t_p\": " + f(r.t.p) + ", ";
-  s += "\"wilcoxon_statistic\": " + f(r.w.statistic) + ", \"wilcoxon_p\": " + f(r.w.p) + ", ";
-  s += "\"wilcoxon_method\": " + (r.w.method.empty() ? std::string("null") : "\"" + r.w.method + "\"") + ", ";
-  s += "\"wilcoxon_continuity_correction\": false, ";
-  s += "\"cohen_dz\": " + f(r.cohenDz) + ", \"rank_biserial\": " + f(r.rankBiserial);
-  return s + "}";
+  auto f = [](const std::optional<double>& v) {
+    return v && std::isfinite(*v) ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+  };
+  nlohmann::ordered_json j;
+  j["metric"] = metric;
+  j["n_pairs"] = r.nPairs;
+  j["n_dropped"] = r.nDropped;
+  j["mean_a"] = f(r.a.mean);
+  j["se_a"] = f(r.a.se);
+  j["mean_b"] = f(r.b.mean);
+  j["se_b"] = f(r.b.se);
+  j["mean_diff"] = f(r.meanDiff);
+  j["ci_low"] = f(r.ci.low);
+  j["ci_high"] = f(r.ci.high);
+  j["ci_level"] = f(r.ci.level);
+  j["ci_method"] = "percentile bootstrap, " + std::to_string(r.ci.resamples) + " resamples";
+  j["t"] = f(r.t.t);
+  j["t_df"] = f(r.t.df);
+  j["t_p"] = f(r.t.p);
+  j["wilcoxon_statistic"] = f(r.w.statistic);
+  j["wilcoxon_p"] = f(r.w.p);
+  j["wilcoxon_method"] = r.w.method.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.w.method);
+  j["wilcoxon_continuity_correction"] = false;
+  j["cohen_dz"] = f(r.cohenDz);
+  j["rank_biserial"] = f(r.rankBiserial);
+  return j.dump(2);
 }
 
 }  // namespace mst::stats

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <cmath>
 #include <fstream>
 #include <mutex>
@@ -201,6 +202,217 @@ FloatVolume resampleThrough(const FloatVolume& mv, const Geometry& grid, const R
   return out;
 }
 
+namespace {
+
+// The rendered images as the study's channels (in contrast order), with its label and brain mask.
+void keepRendered(Study& st, Rendered img, const std::vector<std::string>& names) {
+  st.channels.clear();
+  for (size_t c = 0; c < names.size(); ++c) st.channels.emplace_back(names[c], std::move(img.images[c]));
+  st.label = std::move(img.label);
+  st.brainmask = std::move(img.brainmask);
+}
+
+void msFlairStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
+  const Ranges& R = ranges();
+  RenderOptions r = baseRender(o, rng, {Contrast::kFlair});
+  r.blobs = msLesions(subject, rng, msCount(rng, R.msLesionsMax), st.lesions, true);
+  keepRendered(st, render(subject, r), {"flair"});
+}
+
+void msLongitudinalStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
+  const Ranges& R = ranges();
+  std::vector<Blob> prior = msLesions(subject, rng, msCount(rng, 30), st.lesions, false);
+  std::vector<Blob> later = prior;
+  for (auto& b : later)
+    if (rng.chance(0.3)) b.radii = scalev(b.radii, rng.uniform(0.88, 1.12));  // growth or shrinkage
+  const int nNew = rng.chance(0.25) ? 0 : rng.integer(1, R.newLesionsMax);
+  for (int i = 0; i < nNew; ++i) {
+    const double d = msDiameter(rng, 12.0);
+    // A new lesion appears in normal-appearing white matter, away from the lesions of the prior visit.
+    Blob b;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      b = msLesion(subject, rng, d, msLocation(rng));
+      bool clear = true;
+      for (const auto& old : later) {
+        const double dx = b.center[0] - old.center[0], dy = b.center[1] - old.center[1], dz = b.center[2] - old.center[2];
+        const double reach = std::max({b.radii[0], b.radii[1], b.radii[2]}) * 1.3 +
+                             std::max({old.radii[0], old.radii[1], old.radii[2]}) * 1.3 + 2.0;
+        if (dx * dx + dy * dy + dz * dz < reach * reach) clear = false;
+      }
+      if (clear) break;
+    }
+    b.labelled = true;
+    later.push_back(b);
+    st.lesions.push_back({b.kind, d, true, true});
+  }
+  RenderOptions rLater = baseRender(o, rng, {Contrast::kFlair});
+  rLater.blobs = later;
+  RenderOptions rPrior = baseRender(o, rng, {Contrast::kFlair});
+  rPrior.blobs = prior;
+  rPrior.gain = rLater.gain * rng.uniform(0.85, 1.15);  // scanner drift between visits
+  const Rigid move = smallRigid(rng);
+  rPrior.gridToAnatomy = move;
+  Rendered a = render(subject, rPrior), b = render(subject, rLater);
+  FloatVolume priorImg = std::move(a.images[0]);
+  if (o.longitudinalMode == "register") priorImg = resampleThrough(priorImg, b.images[0].geom, move);
+  else st.priorTransform = move;
+  st.channels = {{"flair_prior", std::move(priorImg)}, {"flair", std::move(b.images[0])}};
+  st.label = std::move(b.label);
+  st.brainmask = std::move(b.brainmask);
+}
+
+void msEnhancementStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
+  const Ranges& R = ranges();
+  RenderOptions r = baseRender(o, rng, {Contrast::kT1, Contrast::kT1Post});
+  std::vector<Blob> lesions = msLesions(subject, rng, msCount(rng, R.msLesionsMax), st.lesions, false);
+  const int nEnh = rng.chance(0.2) ? 0 : rng.integer(1, R.enhancingMax);
+  for (int i = 0; i < nEnh; ++i) {
+    size_t at;
+    if (i < static_cast<int>(lesions.size()) && rng.chance(0.7)) {
+      at = static_cast<size_t>(i);
+    } else {  // an active lesion without an older FLAIR-visible history in the list
+      const double d = msDiameter(rng);
+      lesions.push_back(msLesion(subject, rng, d, msLocation(rng)));
+      st.lesions.push_back({lesions.back().kind, d, false, false});
+      at = lesions.size() - 1;
+    }
+    Blob& b = lesions[at];
+    b.labelled = true;
+    const double d = st.lesions[at].diameterMm;
+    if (d >= 7.0 && rng.chance(0.35)) {
+      b.ringMm = rng.uniform(1.2, 2.0);
+      b.coreT1 = b.t1;
+      b.enhance = rng.uniform(0.45, 0.8);
+    } else {
+      b.enhance = rng.uniform(0.3, 0.7);
+    }
+    st.lesions[at].labelled = true;
+    st.lesions[at].kind += b.ringMm > 0 ? "/ring_enhancing" : "/nodular_enhancing";
+  }
+  r.blobs = lesions;
+  r.distractors = true;
+  keepRendered(st, render(subject, r), {"t1", "t1post"});
+}
+
+void sourceFlairStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
+  const Ranges& R = ranges();
+  RenderOptions r = baseRender(o, rng, {Contrast::kFlair});
+  const int n = rng.integer(R.sourcePathologiesMin, R.sourcePathologiesMax);
+  for (int i = 0; i < n; ++i) {
+    const double u = rng.uniform(0, 1);
+    if (u < 0.35) {  // tumour with surrounding oedema
+      Blob oed;
+      oed.center = subject.randomPointIn(rng, false);
+      const double d = rng.uniform(24, 56);
+      oed.radii = radiiFor(d, rng.uniform(0.8, 1.3), rng.uniform(0.8, 1.2), 1.0);
+      oed.axes = axesAlong(rng.unitVector(), rng);
+      oed.irregularity = rng.uniform(0.25, 0.4);
+      oed.noiseSeed = rng.next();
+      oed.flair = rng.uniform(1.35, 1.7);
+      oed.t1 = 0.85;
+      oed.kind = "tumour_oedema";
+      Blob core = oed;
+      const double dc = rng.uniform(10, std::min(24.0, 0.6 * d));
+      core.radii = radiiFor(dc, 1.1, 1.0, 0.9);
+      core.irregularity = 0.2;
+      core.noiseSeed = rng.next();
+      core.flair = rng.uniform(1.15, 1.35);
+      core.ringMm = rng.uniform(2, 4);
+      core.coreFlair = rng.uniform(1.5, 1.9);  // necrosis/cyst
+      core.kind = "tumour_core";
+      r.blobs.push_back(oed);
+      r.blobs.push_back(core);
+      st.lesions.push_back({"tumour", d, true, false});
+    } else if (u < 0.65) {  // cortical-subcortical infarct, wedge-like and radial
+      Blob b;
+      b.center = subject.juxtacorticalPoint(rng, 0.0);
+      const double d = rng.uniform(14, 36);
+      b.radii = radiiFor(d, 1.5, 1.0, 0.8);
+      b.axes = axesAlong({b.center[0], b.center[1], b.center[2] - 10}, rng);
+      b.irregularity = rng.uniform(0.15, 0.3);
+      b.noiseSeed = rng.next();
+      b.flair = rng.uniform(1.5, 1.9);
+      b.t1 = 0.7;
+      b.kind = "infarct";
+      r.blobs.push_back(b);
+      st.lesions.push_back({"infarct", d, true, false});
+    } else {  // confluent small-vessel disease: periventricular caps and bands, punctate foci
+      const int caps = rng.integer(4, 10);
+      for (int k = 0; k < caps; ++k) {
+        Vec3 nrm;
+        Vec3 p = subject.ventricleSurfacePoint(rng, &nrm);
+        Blob b;
+        const double d = rng.uniform(8, 18);
+        b.radii = radiiFor(d, 0.7, 1.5, 1.0);  // flat along the ventricle wall
+        b.axes = axesAlong(nrm, rng);
+        b.center = addv(p, scalev(nrm, b.radii[0] * 0.5));
+        b.irregularity = 0.2;
+        b.noiseSeed = rng.next();
+        b.flair = rng.uniform(1.25, 1.55);
+        b.t1 = 0.85;
+        b.kind = "small_vessel_disease";
+        r.blobs.push_back(b);
+      }
+      const int punct = rng.integer(0, 5);
+      for (int k = 0; k < punct; ++k) {
+        Blob b;
+        b.center = subject.randomPointIn(rng, false);
+        b.radii = radiiFor(rng.uniform(3, 7), 1, 1, 1);
+        b.irregularity = 0.15;
+        b.noiseSeed = rng.next();
+        b.flair = rng.uniform(1.3, 1.6);
+        b.t1 = 0.85;
+        b.kind = "small_vessel_disease";
+        r.blobs.push_back(b);
+      }
+      st.lesions.push_back({"small_vessel_disease", 0.0, true, false});
+    }
+  }
+  keepRendered(st, render(subject, r), {"flair"});
+}
+
+void sourceEnhancementStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
+  const Ranges& R = ranges();
+  RenderOptions r = baseRender(o, rng, {Contrast::kT1, Contrast::kT1Post});
+  const int n = rng.integer(R.metastasesMin, R.metastasesMax);
+  for (int i = 0; i < n; ++i) {
+    const double d = R.metDiameterMin + (R.metDiameterMax - R.metDiameterMin) * rng.beta(1.1, 2.5);
+    Blob m;
+    m.center = rng.chance(0.8) ? subject.juxtacorticalPoint(rng, 0.3 * d) : subject.randomPointIn(rng, true);
+    m.radii = radiiFor(d, 1.05, 1.0, 0.95);
+    m.axes = axesAlong(rng.unitVector(), rng);
+    m.irregularity = rng.uniform(0.05, 0.15);
+    m.noiseSeed = rng.next();
+    m.t1 = rng.uniform(0.65, 0.85);
+    m.flair = 1.3;
+    if (d >= 10) {
+      m.ringMm = rng.uniform(1.5, 3.0);
+      m.coreT1 = rng.uniform(0.3, 0.5);
+      m.enhance = rng.uniform(0.5, 0.9);
+    } else {
+      m.enhance = rng.uniform(0.45, 0.9);
+    }
+    m.kind = m.ringMm > 0 ? "metastasis/ring" : "metastasis/solid";
+    Blob oed = m;  // vasogenic oedema around it (not labelled), rendered first
+    oed.radii = scalev(m.radii, rng.uniform(1.5, 2.8));
+    oed.irregularity = 0.3;
+    oed.noiseSeed = rng.next();
+    oed.ringMm = 0;
+    oed.enhance = 0;
+    oed.t1 = 0.85;
+    oed.flair = 1.5;
+    oed.labelled = false;
+    oed.kind = "oedema";
+    r.blobs.insert(r.blobs.begin(), oed);
+    r.blobs.push_back(m);
+    st.lesions.push_back({m.kind, d, true, false});
+  }
+  r.distractors = true;
+  keepRendered(st, render(subject, r), {"t1", "t1post"});
+}
+
+}  // namespace
+
 Study makeStudy(const CohortOptions& o, int index) {
   cohort(o.cohort);  // throws InputError for an unknown cohort
   const uint64_t studySeed = mix64(Hasher().str(o.cohort).u64(o.seed).u64(static_cast<uint64_t>(index)).value());
@@ -211,218 +423,26 @@ Study makeStudy(const CohortOptions& o, int index) {
   Study st;
   st.subject = subjectId(o.cohort, index);
   st.session = sessionOf(o.cohort);
-  const Ranges& R = ranges();
-
-  if (o.cohort == "ms_flair") {
-    RenderOptions r = baseRender(o, rng, {Contrast::kFlair});
-    r.blobs = msLesions(subject, rng, msCount(rng, R.msLesionsMax), st.lesions, true);
-    Rendered img = render(subject, r);
-    st.channels = {{"flair", std::move(img.images[0])}};
-    st.label = std::move(img.label);
-    st.brainmask = std::move(img.brainmask);
-  } else if (o.cohort == "ms_longitudinal") {
-    std::vector<Blob> prior = msLesions(subject, rng, msCount(rng, 30), st.lesions, false);
-    std::vector<Blob> later = prior;
-    for (auto& b : later)
-      if (rng.chance(0.3)) b.radii = scalev(b.radii, rng.uniform(0.88, 1.12));  // growth or shrinkage
-    const int nNew = rng.chance(0.25) ? 0 : rng.integer(1, R.newLesionsMax);
-    for (int i = 0; i < nNew; ++i) {
-      const double d = msDiameter(rng, 12.0);
-      // A new lesion appears in normal-appearing white matter, away from the lesions of the prior visit.
-      Blob b;
-      for (int attempt = 0; attempt < 50; ++attempt) {
-        b = msLesion(subject, rng, d, msLocation(rng));
-        bool clear = true;
-        for (const auto& old : later) {
-          const double dx = b.center[0] - old.center[0], dy = b.center[1] - old.center[1], dz = b.center[2] - old.center[2];
-          const double reach = std::max({b.radii[0], b.radii[1], b.radii[2]}) * 1.3 +
-                               std::max({old.radii[0], old.radii[1], old.radii[2]}) * 1.3 + 2.0;
-          if (dx * dx + dy * dy + dz * dz < reach * reach) clear = false;
-        }
-        if (clear) break;
-      }
-      b.labelled = true;
-      later.push_back(b);
-      st.lesions.push_back({b.kind, d, true, true});
-    }
-    RenderOptions rLater = baseRender(o, rng, {Contrast::kFlair});
-    rLater.blobs = later;
-    RenderOptions rPrior = baseRender(o, rng, {Contrast::kFlair});
-    rPrior.blobs = prior;
-    rPrior.gain = rLater.gain * rng.uniform(0.85, 1.15);  // scanner drift between visits
-    const Rigid move = smallRigid(rng);
-    rPrior.gridToAnatomy = move;
-    Rendered a = render(subject, rPrior), b = render(subject, rLater);
-    FloatVolume priorImg = std::move(a.images[0]);
-    if (o.longitudinalMode == "register") priorImg = resampleThrough(priorImg, b.images[0].geom, move);
-    else st.priorTransform = move;
-    st.channels = {{"flair_prior", std::move(priorImg)}, {"flair", std::move(b.images[0])}};
-    st.label = std::move(b.label);
-    st.brainmask = std::move(b.brainmask);
-  } else if (o.cohort == "ms_enhancement") {
-    RenderOptions r = baseRender(o, rng, {Contrast::kT1, Contrast::kT1Post});
-    std::vector<Blob> lesions = msLesions(subject, rng, msCount(rng, R.msLesionsMax), st.lesions, false);
-    const int nEnh = rng.chance(0.2) ? 0 : rng.integer(1, R.enhancingMax);
-    for (int i = 0; i < nEnh; ++i) {
-      size_t at;
-      if (i < static_cast<int>(lesions.size()) && rng.chance(0.7)) {
-        at = static_cast<size_t>(i);
-      } else {  // an active lesion without an older FLAIR-visible history in the list
-        const double d = msDiameter(rng);
-        lesions.push_back(msLesion(subject, rng, d, msLocation(rng)));
-        st.lesions.push_back({lesions.back().kind, d, false, false});
-        at = lesions.size() - 1;
-      }
-      Blob& b = lesions[at];
-      b.labelled = true;
-      const double d = st.lesions[at].diameterMm;
-      if (d >= 7.0 && rng.chance(0.35)) {
-        b.ringMm = rng.uniform(1.2, 2.0);
-        b.coreT1 = b.t1;
-        b.enhance = rng.uniform(0.45, 0.8);
-      } else {
-        b.enhance = rng.uniform(0.3, 0.7);
-      }
-      st.lesions[at].labelled = true;
-      st.lesions[at].kind += b.ringMm > 0 ? "/ring_enhancing" : "/nodular_enhancing";
-    }
-    r.blobs = lesions;
-    r.distractors = true;
-    Rendered img = render(subject, r);
-    st.channels = {{"t1", std::move(img.images[0])}, {"t1post", std::move(img.images[1])}};
-    st.label = std::move(img.label);
-    st.brainmask = std::move(img.brainmask);
-  } else if (o.cohort == "source_flair") {
-    RenderOptions r = baseRender(o, rng, {Contrast::kFlair});
-    const int n = rng.integer(R.sourcePathologiesMin, R.sourcePathologiesMax);
-    for (int i = 0; i < n; ++i) {
-      const double u = rng.uniform(0, 1);
-      if (u < 0.35) {  // tumour with surrounding oedema
-        Blob oed;
-        oed.center = subject.randomPointIn(rng, false);
-        const double d = rng.uniform(24, 56);
-        oed.radii = radiiFor(d, rng.uniform(0.8, 1.3), rng.uniform(0.8, 1.2), 1.0);
-        oed.axes = axesAlong(rng.unitVector(), rng);
-        oed.irregularity = rng.uniform(0.25, 0.4);
-        oed.noiseSeed = rng.next();
-        oed.flair = rng.uniform(1.35, 1.7);
-        oed.t1 = 0.85;
-        oed.kind = "tumour_oedema";
-        Blob core = oed;
-        const double dc = rng.uniform(10, std::min(24.0, 0.6 * d));
-        core.radii = radiiFor(dc, 1.1, 1.0, 0.9);
-        core.irregularity = 0.2;
-        core.noiseSeed = rng.next();
-        core.flair = rng.uniform(1.15, 1.35);
-        core.ringMm = rng.uniform(2, 4);
-        core.coreFlair = rng.uniform(1.5, 1.9);  // necrosis/cyst
-        core.kind = "tumour_core";
-        r.blobs.push_back(oed);
-        r.blobs.push_back(core);
-        st.lesions.push_back({"tumour", d, true, false});
-      } else if (u < 0.65) {  // cortical-subcortical infarct, wedge-like and radial
-        Blob b;
-        b.center = subject.juxtacorticalPoint(rng, 0.0);
-        const double d = rng.uniform(14, 36);
-        b.radii = radiiFor(d, 1.5, 1.0, 0.8);
-        b.axes = axesAlong({b.center[0], b.center[1], b.center[2] - 10}, rng);
-        b.irregularity = rng.uniform(0.15, 0.3);
-        b.noiseSeed = rng.next();
-        b.flair = rng.uniform(1.5, 1.9);
-        b.t1 = 0.7;
-        b.kind = "infarct";
-        r.blobs.push_back(b);
-        st.lesions.push_back({"infarct", d, true, false});
-      } else {  // confluent small-vessel disease: periventricular caps and bands, punctate foci
-        const int caps = rng.integer(4, 10);
-        for (int k = 0; k < caps; ++k) {
-          Vec3 nrm;
-          Vec3 p = subject.ventricleSurfacePoint(rng, &nrm);
-          Blob b;
-          const double d = rng.uniform(8, 18);
-          b.radii = radiiFor(d, 0.7, 1.5, 1.0);  // flat along the ventricle wall
-          b.axes = axesAlong(nrm, rng);
-          b.center = addv(p, scalev(nrm, b.radii[0] * 0.5));
-          b.irregularity = 0.2;
-          b.noiseSeed = rng.next();
-          b.flair = rng.uniform(1.25, 1.55);
-          b.t1 = 0.85;
-          b.kind = "small_vessel_disease";
-          r.blobs.push_back(b);
-        }
-        const int punct = rng.integer(0, 5);
-        for (int k = 0; k < punct; ++k) {
-          Blob b;
-          b.center = subject.randomPointIn(rng, false);
-          b.radii = radiiFor(rng.uniform(3, 7), 1, 1, 1);
-          b.irregularity = 0.15;
-          b.noiseSeed = rng.next();
-          b.flair = rng.uniform(1.3, 1.6);
-          b.t1 = 0.85;
-          b.kind = "small_vessel_disease";
-          r.blobs.push_back(b);
-        }
-        st.lesions.push_back({"small_vessel_disease", 0.0, true, false});
-      }
-    }
-    Rendered img = render(subject, r);
-    st.channels = {{"flair", std::move(img.images[0])}};
-    st.label = std::move(img.label);
-    st.brainmask = std::move(img.brainmask);
-  } else if (o.cohort == "source_enhancement") {
-    RenderOptions r = baseRender(o, rng, {Contrast::kT1, Contrast::kT1Post});
-    const int n = rng.integer(R.metastasesMin, R.metastasesMax);
-    for (int i = 0; i < n; ++i) {
-      const double d = R.metDiameterMin + (R.metDiameterMax - R.metDiameterMin) * rng.beta(1.1, 2.5);
-      Blob m;
-      m.center = rng.chance(0.8) ? subject.juxtacorticalPoint(rng, 0.3 * d) : subject.randomPointIn(rng, true);
-      m.radii = radiiFor(d, 1.05, 1.0, 0.95);
-      m.axes = axesAlong(rng.unitVector(), rng);
-      m.irregularity = rng.uniform(0.05, 0.15);
-      m.noiseSeed = rng.next();
-      m.t1 = rng.uniform(0.65, 0.85);
-      m.flair = 1.3;
-      if (d >= 10) {
-        m.ringMm = rng.uniform(1.5, 3.0);
-        m.coreT1 = rng.uniform(0.3, 0.5);
-        m.enhance = rng.uniform(0.5, 0.9);
-      } else {
-        m.enhance = rng.uniform(0.45, 0.9);
-      }
-      m.kind = m.ringMm > 0 ? "metastasis/ring" : "metastasis/solid";
-      Blob oed = m;  // vasogenic oedema around it (not labelled), rendered first
-      oed.radii = scalev(m.radii, rng.uniform(1.5, 2.8));
-      oed.irregularity = 0.3;
-      oed.noiseSeed = rng.next();
-      oed.ringMm = 0;
-      oed.enhance = 0;
-      oed.t1 = 0.85;
-      oed.flair = 1.5;
-      oed.labelled = false;
-      oed.kind = "oedema";
-      r.blobs.insert(r.blobs.begin(), oed);
-      r.blobs.push_back(m);
-      st.lesions.push_back({m.kind, d, true, false});
-    }
-    r.distractors = true;
-    Rendered img = render(subject, r);
-    st.channels = {{"t1", std::move(img.images[0])}, {"t1post", std::move(img.images[1])}};
-    st.label = std::move(img.label);
-    st.brainmask = std::move(img.brainmask);
-  }
+  if (o.cohort == "ms_flair") msFlairStudy(o, rng, subject, st);
+  else if (o.cohort == "ms_longitudinal") msLongitudinalStudy(o, rng, subject, st);
+  else if (o.cohort == "ms_enhancement") msEnhancementStudy(o, rng, subject, st);
+  else if (o.cohort == "source_flair") sourceFlairStudy(o, rng, subject, st);
+  else if (o.cohort == "source_enhancement") sourceEnhancementStudy(o, rng, subject, st);
   return st;
 }
 
 namespace {
-std::string optionsJson(const CohortOptions& o) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "{\"cohort\": \"%s\", \"count\": %d, \"seed\": %llu, \"shape\": [%lld, %lld, %lld], \"spacing_mm\": %g, "
-                "\"skull\": %s, \"longitudinal_mode\": \"%s\", \"generator_version\": 1}",
-                o.cohort.c_str(), o.count, static_cast<unsigned long long>(o.seed), static_cast<long long>(o.shape[0]),
-                static_cast<long long>(o.shape[1]), static_cast<long long>(o.shape[2]), o.spacingMm,
-                o.skull ? "true" : "false", o.longitudinalMode.c_str());
-  return buf;
+nlohmann::ordered_json optionsJson(const CohortOptions& o) {
+  nlohmann::ordered_json j;
+  j["cohort"] = o.cohort;
+  j["count"] = o.count;
+  j["seed"] = o.seed;
+  j["shape"] = {o.shape[0], o.shape[1], o.shape[2]};
+  j["spacing_mm"] = o.spacingMm;
+  j["skull"] = o.skull;
+  j["longitudinal_mode"] = o.longitudinalMode;
+  j["generator_version"] = 1;
+  return j;
 }
 }  // namespace
 
@@ -432,10 +452,10 @@ std::filesystem::path generateCohort(const CohortOptions& o, const std::filesyst
   const auto dir = outRoot / o.cohort;
   const auto manifestPath = dir / "manifest.csv";
   const auto jsonPath = dir / "cohort.json";
-  const std::string opts = optionsJson(o);
+  const nlohmann::ordered_json opts = optionsJson(o);
   if (std::filesystem::exists(manifestPath) && std::filesystem::exists(jsonPath)) {
-    const std::string old = readText(jsonPath);
-    if (old.find(opts) != std::string::npos) {
+    const auto old = nlohmann::ordered_json::parse(readText(jsonPath), nullptr, false);
+    if (old.is_object() && old.contains("options") && old["options"] == opts) {
       log::info(o.cohort, ": up to date in ", dir.string(), " (", o.count, " studies)");
       return manifestPath;
     }
@@ -488,10 +508,11 @@ std::filesystem::path generateCohort(const CohortOptions& o, const std::filesyst
       lcsv += csvLine({rows[i].subject, rows[i].session, l.kind, d, l.labelled ? "1" : "0", l.isNew ? "1" : "0"});
     }
   writeTextAtomic(dir / "lesions.csv", lcsv);
-  std::string json = "{\n  \"options\": " + opts + ",\n  \"description\": \"" + info.description +
-                     "\",\n  \"mstransfer_version\": \"" + version() + "\",\n  \"git_commit\": \"" + gitCommit() +
-                     "\"\n}\n";
-  writeTextAtomic(jsonPath, json);
+  const nlohmann::ordered_json json = {{"options", opts},
+                                       {"description", info.description},
+                                       {"mstransfer_version", version()},
+                                       {"git_commit", gitCommit()}};
+  writeTextAtomic(jsonPath, json.dump(2) + "\n");
   io::Manifest m;
   m.channels = info.channels;
   m.hasSession = m.hasLabel = m.hasBrainmask = true;

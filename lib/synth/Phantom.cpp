@@ -302,6 +302,72 @@ Geometry centredGrid(const Size3& shape, double spacing) {
   return g;
 }
 
+namespace {
+
+// One voxel's signal before bias field and noise.
+struct Signal {
+  double flair = 0, t1 = 0, enh = 0;
+  double labelFrac = 0;  // largest labelled-blob share of the voxel
+};
+
+// Blobs replace tissue (choroid plexus replaces CSF) by their partial-volume share.
+void addBlobs(Signal& s, const std::vector<const Blob*>& blobs, const std::vector<std::array<Vec3, 2>>& boxes, const Vec3& u,
+              const Tissue& t, double pv) {
+  const double tissueShare = t.brain > 0 ? (t.brain - t.csf) : 0.0;  // blobs replace tissue, not CSF
+  for (size_t b = 0; b < blobs.size(); ++b) {
+    const auto& box = boxes[b];
+    if (u[0] < box[0][0] || u[1] < box[0][1] || u[2] < box[0][2] || u[0] > box[1][0] || u[1] > box[1][1] ||
+        u[2] > box[1][2])
+      continue;
+    const Blob& bl = *blobs[b];
+    const double fo = pvFraction(bl.signedDistance(u), pv);
+    if (fo <= 0) continue;
+    const bool isChoroid = !bl.labelled && bl.kind == "choroid_plexus";
+    const double share = isChoroid ? t.csf : tissueShare;
+    const double w = fo * share;
+    if (w <= 0) continue;
+    const double fi = bl.ringMm > 0 ? std::min(fo, pvFraction(bl.innerSignedDistance(u), pv)) : fo;
+    const double shell = fo - fi;
+    // Ring blobs: the wall has the blob's values, the core its core values.
+    const double bf = bl.ringMm > 0 ? (fi * bl.coreFlair + shell * bl.flair) / fo : bl.flair;
+    const double bt = bl.ringMm > 0 ? (fi * bl.coreT1 + shell * bl.t1) / fo : bl.t1;
+    s.flair = (1 - w) * s.flair + w * bf;
+    s.t1 = (1 - w) * s.t1 + w * bt;
+    s.enh += (bl.ringMm > 0 ? shell * share : w) * bl.enhance;
+    if (bl.labelled) s.labelFrac = std::max(s.labelFrac, w);
+  }
+}
+
+// Vessels (flow void, enhancement), dura and falx remnants at the brain edge.
+void addDistractors(Signal& s, const Subject& subject, const ValueNoise& dura, const Vec3& u, const Tissue& t, double pv) {
+  for (const auto& v : subject.vessels()) {
+    if (std::abs(u[0] - 0.5 * (v.a[0] + v.b[0])) > 16 || std::abs(u[1] - 0.5 * (v.a[1] + v.b[1])) > 16 ||
+        std::abs(u[2] - 0.5 * (v.a[2] + v.b[2])) > 16)
+      continue;  // segments are at most 25 mm long
+    const double dist = segmentDistance(u, v.a, v.b);
+    if (dist > v.radius + pv) continue;
+    const double f = pvFraction(dist - v.radius, pv);
+    s.enh += 0.9 * f;
+    s.flair *= 1.0 - 0.6 * f;  // flow void
+  }
+  // Dura and falx remnants at the brain edge after skull stripping.
+  const double du = pvFraction(std::abs(t.sdBrain + 0.6) - 0.6, pv) * (dura(u[0] / 15, u[1] / 15, u[2] / 15) > -0.2);
+  const double falx = pvFraction(std::max(std::abs(u[0]) - 0.5, 30.0 - u[2]), pv);
+  s.enh += 0.55 * std::max(du, falx);
+}
+
+// Skull (dark) and scalp (fat: bright on T1, moderate on FLAIR) outside the brain.
+void addSkull(Signal& s, const Tissue& t, double pv) {
+  const double outside = -t.sdBrain;  // negative outside
+  const double skull = pvFraction(std::max(outside + 2.5, -(outside + 8.0)), pv);
+  const double scalp = pvFraction(std::max(outside + 8.0, -(outside + 14.0)), pv);
+  const double csfLayer = pvFraction(std::max(outside, -(outside + 2.5)), pv);
+  s.flair += (1 - t.brain) * (csfLayer * 0.12 + skull * 0.08 + scalp * 0.9);
+  s.t1 += (1 - t.brain) * (csfLayer * 0.2 + skull * 0.1 + scalp * 1.15);
+}
+
+}  // namespace
+
 Rendered render(const Subject& subject, const RenderOptions& o) {
   const Geometry& g = o.grid;
   const double pv = (g.spacing[0] + g.spacing[1] + g.spacing[2]) / 3.0;
@@ -337,65 +403,23 @@ Rendered render(const Subject& subject, const RenderOptions& o) {
         const size_t idx = out.brainmask.index(i, j, k);
         if (t.brain >= 0.5) out.brainmask.data[idx] = 1;
         if (t.brain <= 0 && !o.skull) continue;
-        double flair = t.wm * kFlair.wm + t.gm * kFlair.gm + t.deep * kFlair.deep + t.cereb * kFlair.cereb + t.csf * kFlair.csf;
-        double t1 = t.wm * kT1.wm + t.gm * kT1.gm + t.deep * kT1.deep + t.cereb * kT1.cereb + t.csf * kT1.csf;
-        double enh = 0.0;
-        double labelFrac = 0.0;
-        const double tissueShare = t.brain > 0 ? (t.brain - t.csf) : 0.0;  // blobs replace tissue, not CSF
-        for (size_t b = 0; b < blobs.size(); ++b) {
-          const auto& box = boxes[b];
-          if (u[0] < box[0][0] || u[1] < box[0][1] || u[2] < box[0][2] || u[0] > box[1][0] || u[1] > box[1][1] ||
-              u[2] > box[1][2])
-            continue;
-          const Blob& bl = *blobs[b];
-          const double fo = pvFraction(bl.signedDistance(u), pv);
-          if (fo <= 0) continue;
-          const bool isChoroid = !bl.labelled && bl.kind == "choroid_plexus";
-          const double share = isChoroid ? t.csf : tissueShare;
-          const double w = fo * share;
-          if (w <= 0) continue;
-          const double fi = bl.ringMm > 0 ? std::min(fo, pvFraction(bl.innerSignedDistance(u), pv)) : fo;
-          const double shell = fo - fi;
-          // Ring blobs: the wall has the blob's values, the core its core values.
-          const double bf = bl.ringMm > 0 ? (fi * bl.coreFlair + shell * bl.flair) / fo : bl.flair;
-          const double bt = bl.ringMm > 0 ? (fi * bl.coreT1 + shell * bl.t1) / fo : bl.t1;
-          flair = (1 - w) * flair + w * bf;
-          t1 = (1 - w) * t1 + w * bt;
-          enh += (bl.ringMm > 0 ? shell * share : w) * bl.enhance;
-          if (bl.labelled) labelFrac = std::max(labelFrac, w);
-        }
-        if (labelFrac >= 0.5 && t.brain >= 0.5) out.label.data[idx] = 1;
+        Signal s;
+        s.flair = t.wm * kFlair.wm + t.gm * kFlair.gm + t.deep * kFlair.deep + t.cereb * kFlair.cereb + t.csf * kFlair.csf;
+        s.t1 = t.wm * kT1.wm + t.gm * kT1.gm + t.deep * kT1.deep + t.cereb * kT1.cereb + t.csf * kT1.csf;
+        addBlobs(s, blobs, boxes, u, t, pv);
+        if (s.labelFrac >= 0.5 && t.brain >= 0.5) out.label.data[idx] = 1;
         if (o.distractors && t.brain > 0) {
-          for (const auto& v : subject.vessels()) {
-            if (std::abs(u[0] - 0.5 * (v.a[0] + v.b[0])) > 16 || std::abs(u[1] - 0.5 * (v.a[1] + v.b[1])) > 16 ||
-                std::abs(u[2] - 0.5 * (v.a[2] + v.b[2])) > 16)
-              continue;  // segments are at most 25 mm long
-            const double dist = segmentDistance(u, v.a, v.b);
-            if (dist > v.radius + pv) continue;
-            const double f = pvFraction(dist - v.radius, pv);
-            enh += 0.9 * f;
-            flair *= 1.0 - 0.6 * f;  // flow void
-          }
-          // Dura and falx remnants at the brain edge after skull stripping.
-          const double du = pvFraction(std::abs(t.sdBrain + 0.6) - 0.6, pv) * (dura(u[0] / 15, u[1] / 15, u[2] / 15) > -0.2);
-          const double falx = pvFraction(std::max(std::abs(u[0]) - 0.5, 30.0 - u[2]), pv);
-          enh += 0.55 * std::max(du, falx);
+          addDistractors(s, subject, dura, u, t, pv);
         }
         if (o.skull && t.brain < 1) {
-          // Skull (dark) and scalp (fat: bright on T1, moderate on FLAIR) outside the brain.
-          const double out1 = -t.sdBrain;  // negative outside
-          const double skull = pvFraction(std::max(out1 + 2.5, -(out1 + 8.0)), pv);
-          const double scalp = pvFraction(std::max(out1 + 8.0, -(out1 + 14.0)), pv);
-          const double csfLayer = pvFraction(std::max(out1, -(out1 + 2.5)), pv);
-          flair += (1 - t.brain) * (csfLayer * 0.12 + skull * 0.08 + scalp * 0.9);
-          t1 += (1 - t.brain) * (csfLayer * 0.2 + skull * 0.1 + scalp * 1.15);
+          addSkull(s, t, pv);
         }
         for (size_t c = 0; c < o.contrasts.size(); ++c) {
           double v = 0;
           switch (o.contrasts[c]) {
-            case Contrast::kFlair: v = flair; break;
-            case Contrast::kT1: v = t1; break;
-            case Contrast::kT1Post: v = t1 + enh; break;
+            case Contrast::kFlair: v = s.flair; break;
+            case Contrast::kT1: v = s.t1; break;
+            case Contrast::kT1Post: v = s.t1 + s.enh; break;
           }
           // Bias field in scanner coordinates (q), different per contrast.
           const double b = std::exp(o.biasStrength * bias(q[0] / 70 + biasAmp[c][1], q[1] / 70, q[2] / 70));

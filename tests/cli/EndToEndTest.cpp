@@ -7,8 +7,6 @@
 
 #include "lib/core/Csv.h"
 #include "lib/core/Error.h"
-#include "lib/experiment/Experiment.h"
-#include "lib/report/Report.h"
 #include "tests/support/TestSupport.h"
 
 using namespace mst;
@@ -16,24 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 const fs::path kQuick = fs::path(MST_SOURCE_DIR) / "tests" / "e2e" / "quick.toml";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-std::vector<std::string> problemsOf(const fs::path& f) {
-  try {
-    experiment::loadExperiment(f);
-  } catch (const InputError& e) {
-    return e.problems();
-  }
-  return {};
-}
-
-bool anyHas(const std::vector<std::string>& v, const std::string& s) {
-  return std::any_of(v.begin(), v.end(), [&](const std::string& x) { return x.find(s) != std::string::npos; });
-}
 }  // namespace
 
 // The whole path as a user runs it: run (interrupted, then resumed), dry run,
@@ -76,14 +56,14 @@ TEST(EndToEnd, QuickExperimentRunsResumesReportsAndWritesSlurm) {
   for (const char* f : {"per_study.csv", "summary.csv", "comparisons.csv", "table.md", "table.tex", "table.csv",
                         "report.md", "experiment.json", "sources.csv"})
     EXPECT_TRUE(fs::exists(exp / f)) << f;
-  const std::string table = slurp(exp / "table.md");
+  const std::string table = test::readFile(exp / "table.md");
   EXPECT_NE(table.find(" ± "), std::string::npos) << table;
   EXPECT_NE(table.find("(p "), std::string::npos) << table;
   CsvTable summary = readCsv(exp / "summary.csv");
   EXPECT_EQ(summary.header, (std::vector<std::string>{"task", "train_size", "arm", "repeat", "metric", "mean", "se", "n"}));
   // Provenance of a run.
   for (const auto& e : fs::directory_iterator(exp / "runs")) {
-    const std::string j = slurp(e.path() / "run.json");
+    const std::string j = test::readFile(e.path() / "run.json");
     for (const char* k : {"\"git_commit\"", "\"libraries\"", "\"seed\"", "\"config\"", "\"timings_s\"", "\"train_ids\""})
       EXPECT_NE(j.find(k), std::string::npos) << k;
     break;
@@ -98,7 +78,7 @@ TEST(EndToEnd, QuickExperimentRunsResumesReportsAndWritesSlurm) {
                    (d / "res").string() + "' --shards 4 --data-root '" +
                    (d / "data").string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
-  const std::string sb = slurp(d / "job.sbatch");
+  const std::string sb = test::readFile(d / "job.sbatch");
   EXPECT_NE(sb.find("#SBATCH --array=1-4"), std::string::npos) << sb;
   EXPECT_NE(sb.find("--shard \"${SLURM_ARRAY_TASK_ID}/4\""), std::string::npos) << sb;
   // Absolute paths (the job runs wherever Slurm starts it), task logs under results/<name>/slurm/, and

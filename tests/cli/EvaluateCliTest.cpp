@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "lib/core/Csv.h"
 #include "lib/io/Nifti.h"
 #include "tests/support/TestSupport.h"
@@ -24,16 +26,19 @@ TEST(EvaluateCli, SinglePairJsonHasEveryFieldAndNullForUndefined) {
   auto r = test::runCli("evaluate --pred '" + (d / "p.nii.gz").string() + "' --truth '" + (d / "t.nii.gz").string() +
                         "' --json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("\"n_truth\": 2"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"tp_truth\": 1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"sensitivity\": 0.5"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"ppv\": 1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"dice\": 0.6666666667"), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("n_truth"), 2) << r.out;
+  EXPECT_EQ(j.at("tp_truth"), 1) << r.out;
+  EXPECT_DOUBLE_EQ(j.at("sensitivity").get<double>(), 0.5) << r.out;
+  EXPECT_DOUBLE_EQ(j.at("ppv").get<double>(), 1.0) << r.out;
+  EXPECT_NEAR(j.at("dice").get<double>(), 2.0 / 3.0, 1e-12) << r.out;  // 2 * 2 / (4 + 2)
+  EXPECT_EQ(j.size(), 12u) << r.out;
   io::writeMask(d / "e.nii.gz", MaskVolume(test::cubeGeometry(12), 0));
   r = test::runCli("evaluate --pred '" + (d / "e.nii.gz").string() + "' --truth '" + (d / "t.nii.gz").string() +
                    "' --json");
-  EXPECT_NE(r.out.find("\"ppv\": null"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"f1\": null"), std::string::npos) << r.out;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.at("ppv").is_null()) << r.out;
+  EXPECT_TRUE(j.at("f1").is_null()) << r.out;
 }
 
 TEST(EvaluateCli, BadCriterionAndGridMismatchExitTwo) {

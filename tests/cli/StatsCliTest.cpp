@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/TestSupport.h"
 
 using namespace mst;
@@ -21,12 +23,13 @@ TEST(StatsCli, PairedJsonMatchesScipyAndDropsUndefinedPairs) {
   auto r = test::runCli("stats paired --a '" + (d / "a.csv").string() + "' --b '" + (d / "b.csv").string() +
                         "' --metric sensitivity --json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("\"n_pairs\": 10"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"n_dropped\": 1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"t_p\": 0.00336024495"), std::string::npos) << r.out;        // scipy ttest_rel
-  EXPECT_NE(r.out.find("\"wilcoxon_p\": 0.01067337095"), std::string::npos) << r.out;  // scipy wilcoxon approx
-  EXPECT_NE(r.out.find("\"wilcoxon_method\": \"normal\""), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"mean_diff\": 0.064"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("n_pairs"), 10) << r.out;
+  EXPECT_EQ(j.at("n_dropped"), 1) << r.out;
+  EXPECT_NEAR(j.at("t_p").get<double>(), 0.0033602449563296466, 1e-12) << r.out;        // scipy ttest_rel
+  EXPECT_NEAR(j.at("wilcoxon_p").get<double>(), 0.010673370946293127, 1e-12) << r.out;  // scipy wilcoxon approx
+  EXPECT_EQ(j.at("wilcoxon_method"), "normal") << r.out;
+  EXPECT_NEAR(j.at("mean_diff").get<double>(), 0.064, 1e-12) << r.out;
   EXPECT_NE(r.err.find("s11/1 (only in"), std::string::npos) << r.err;
 }
 

@@ -1,48 +1,10 @@
+// mstransfer synth: option errors, a cohort with its preview, and the no-op second run.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <fstream>
-#include <iterator>
-
-#include "lib/core/Error.h"
-#include "lib/io/Manifest.h"
-#include "lib/synth/Synth.h"
 #include "tests/support/TestSupport.h"
 
 using namespace mst;
 namespace fs = std::filesystem;
-
-namespace {
-// A coarse grid with the demo field of view keeps the tests fast.
-synth::CohortOptions small(const std::string& cohort, int count = 3, uint64_t seed = 5) {
-  synth::CohortOptions o;
-  o.cohort = cohort;
-  o.count = count;
-  o.seed = seed;
-  o.shape = {48, 58, 48};
-  o.spacingMm = 3.33;
-  return o;
-}
-std::string bytes(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-double meanAt(const FloatVolume& v, const MaskVolume& m) {
-  double s = 0;
-  int64_t n = 0;
-  for (size_t i = 0; i < v.data.size(); ++i)
-    if (m.data[i]) {
-      s += v.data[i];
-      ++n;
-    }
-  return n ? s / n : 0.0;
-}
-int64_t count(const MaskVolume& m) {
-  int64_t n = 0;
-  for (auto x : m.data) n += x;
-  return n;
-}
-}  // namespace
 
 TEST(SynthCli, RejectsBadOptionsNamingThem) {
   test::TempDir d;
@@ -60,7 +22,7 @@ TEST(SynthCli, WritesCohortAndPreviewPng) {
                         "' --preview '" + (d / "prev").string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(fs::exists(d / "source_flair" / "manifest.csv"));
-  const std::string png = bytes(d / "prev" / "source_flair.png");
+  const std::string png = test::readFile(d / "prev" / "source_flair.png");
   ASSERT_GT(png.size(), 100u);
   EXPECT_EQ(png.substr(1, 3), "PNG");
   // A second run with the same options is a no-op (cached cohort).

@@ -8,7 +8,6 @@
 #include "lib/core/Csv.h"
 #include "lib/core/Error.h"
 #include "lib/experiment/Experiment.h"
-#include "lib/report/Report.h"
 #include "tests/support/TestSupport.h"
 
 using namespace mst;
@@ -17,10 +16,6 @@ namespace fs = std::filesystem;
 namespace {
 const fs::path kQuick = fs::path(MST_SOURCE_DIR) / "tests" / "e2e" / "quick.toml";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 std::vector<std::string> problemsOf(const fs::path& f) {
   try {
@@ -78,7 +73,7 @@ TEST(ExperimentFile, SyntaxErrorsNameFileLineAndColumn) {
 TEST(ExperimentFile, InheritMergesTablesAndAnAblationArmIsOneBlock) {
   test::TempDir d;
   fs::copy_file(kQuick, d / "quick.toml");
-  test::writeFile(d / "ablation.toml", slurp(kQuick) + R"(
+  test::writeFile(d / "ablation.toml", test::readFile(kQuick) + R"(
 [[arms]]
 name = "lower_lr"
 init = "source"

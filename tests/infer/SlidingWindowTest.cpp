@@ -1,31 +1,19 @@
+// Sliding-window inference against whole-volume passes of the same network.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "lib/core/Error.h"
 #include "lib/infer/SlidingWindow.h"
-#include "lib/model/Checkpoint.h"
-#include "lib/model/Transfer.h"
 #include "lib/model/UNet3d.h"
-#include "tests/support/TestSupport.h"
 
 using namespace mst;
-namespace fs = std::filesystem;
 
 namespace {
-model::UNetOptions opts(int in = 1, int base = 4, int depth = 3) {
+model::UNetOptions opts(int in, int base, int depth) {
   model::UNetOptions o;
   o.inChannels = in;
   o.baseFilters = base;
   o.depth = depth;
   return o;
-}
-bool sameDicts(const model::StateDict& a, const model::StateDict& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || !torch::equal(v, it->second)) return false;
-  }
-  return true;
 }
 }  // namespace
 
