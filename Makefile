@@ -3,9 +3,10 @@
 #
 #   make deps     install the Debian packages the project needs (idempotent, quiet when present)
 #   make build    configure (CMake, Release, ccache when present) and build build/bin/*
-#   make test     build, then run every test through ctest
+#   make test     build, then run every test through ctest (installs Slurm for the cluster test)
 #   make demo     build, then run the three demo experiments on the built-in synthetic cohorts
 #   make bench    build, then run mstransfer_bench
+#   make slurm-up / slurm-down   a one-node Slurm on localhost (tools/local_slurm.sh)
 #   make install  install the binary and its figure script under PREFIX (default /usr/local)
 #   make clean    remove build/
 #
@@ -26,15 +27,28 @@ DEB_PACKAGES = cmake g++ make pkg-config git ccache \
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libdeflate-dev nlohmann-json3-dev \
   python3-matplotlib python3-numpy
 
+# A one-node Slurm on localhost (tools/local_slurm.sh) for the cluster test in `make test`.
+SLURM_PACKAGES = slurmctld slurmd slurm-client munge
+
 # Only for the side-by-side scripts in bench/ (not needed to build or test).
 BENCH_PACKAGES = python3-torch python3-nibabel python3-scipy python3-h5py
 
 PREFIX     ?= /usr/local
 
-.PHONY: deps deps-bench configure build test demo bench install clean
+.PHONY: deps deps-bench deps-slurm configure build test demo bench install clean slurm-up slurm-down
 
 deps:
 	@bash tools/install_deps.sh $(DEB_PACKAGES)
+
+deps-slurm:
+	@bash tools/install_deps.sh $(SLURM_PACKAGES)
+
+# Start/stop the local one-node cluster (see tools/local_slurm.sh).
+slurm-up: deps-slurm
+	@bash tools/local_slurm.sh up
+
+slurm-down:
+	@bash tools/local_slurm.sh down
 
 deps-bench: deps
 	@bash tools/install_deps.sh $(BENCH_PACKAGES)
@@ -47,7 +61,7 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+test: build deps-slurm
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The demo needs only the binary; `make test` builds the rest.

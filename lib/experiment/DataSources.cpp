@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lib/core/Error.h"
+#include "lib/core/FileLock.h"
 #include "lib/core/Fs.h"
 #include "lib/experiment/ExperimentParts.h"
 #include "lib/synth/Synth.h"
@@ -75,7 +76,13 @@ io::Manifest resolveManifest(const DataSpec& d, const std::filesystem::path& dat
                                                    std::to_string(d.shape[2]) + "-" + std::to_string(d.spacingMm).substr(0, 4) + "mm"
                                              : "";
     manifest = dataRoot / (d.preset + grid + "-seed" + std::to_string(d.synthSeed)) / d.cohort / "manifest.csv";
-    if (generate) manifest = synth::generateCohort(o, manifest.parent_path().parent_path(), true);
+    if (generate) {
+      // Array tasks of one experiment start together on a fresh data root: one generates, the others
+      // wait and find the cohort up to date.
+      std::filesystem::create_directories(manifest.parent_path().parent_path());
+      FileLock lock(manifest.parent_path().parent_path() / (d.cohort + ".lock"));
+      manifest = synth::generateCohort(o, manifest.parent_path().parent_path(), true);
+    }
     else if (!std::filesystem::exists(manifest))
       return io::Manifest{};  // dry run without data: planned from names only
   }
