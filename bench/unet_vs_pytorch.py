@@ -32,7 +32,7 @@ def flops_forward(base, depth, p, b, cin=1, cout=1):
     return total * b
 
 
-def time_step(base, depth, p, b, reps):
+def time_step(base, depth, p, b, reps, bf16=False):
     torch.manual_seed(0)
     m = UNet3d(1, 1, base, depth)
     opt = torch.optim.Adam(m.parameters(), 1e-3)
@@ -41,7 +41,9 @@ def time_step(base, depth, p, b, reps):
 
     def step():
         opt.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(m(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = m(x)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(out.float(), y)
         loss.backward()
         opt.step()
 
@@ -94,6 +96,16 @@ def main():
         c = cpp[name]["real_time"] / 1000.0
         print(f"{f'base {base}, depth {depth}, patch {p}, batch {b}':38s} {py * 1e3:11.1f} {c * 1e3:14.1f} "
               f"{py / c:5.2f}x {cpp[name]['GFLOP/s']:12.1f}")
+    print()
+    print("mixed precision ([train] precision = \"bf16\": forward under autocast to bfloat16), time per step:")
+    print(f"{'U-Net train step':38s} {'PyTorch fp32':>13s} {'PyTorch bf16':>13s} {'C++ bf16':>9s} {'C++ bf16 / Py fp32':>19s}")
+    for base, depth, p, b in ((8, 3, 32, 2), (8, 3, 24, 2), (16, 4, 64, 2)):
+        reps = 3 if p >= 64 else 10
+        py32, py16 = time_step(base, depth, p, b, reps), time_step(base, depth, p, b, reps, bf16=True)
+        c16 = cpp[f"BM_UNetTrainStepBf16/base:{base}/depth:{depth}/patch:{p}/batch:{b}/real_time"]["real_time"] / 1000.0
+        print(f"{f'base {base}, depth {depth}, patch {p}, batch {b}':38s} {py32 * 1e3:10.1f} ms {py16 * 1e3:10.1f} ms "
+              f"{c16 * 1e3:6.1f} ms {c16 / py32:18.2f}x")
+    print()
     print(f"{'3x3x3 convolution, batch 2':38s} {'PyTorch ms':>11s} {'mstransfer ms':>14s} {'ratio':>6s} {'GFLOP/s C++':>12s}")
     for c, p in ((8, 32), (16, 32), (32, 32), (64, 16)):
         py = time_conv(c, p)

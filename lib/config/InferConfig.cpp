@@ -6,6 +6,7 @@ namespace mst::infer {
 
 void InferConfig::validate(const std::string& where) const {
   ProblemList p;
+  for (auto& c : config::checkChoices(*this, where)) p.add(c);
   if (!(overlap >= 0 && overlap < 1)) p.add(where + "overlap: expected [0, 1), got " + std::to_string(overlap));
   if (!(threshold > 0 && threshold < 1)) p.add(where + "threshold: expected (0, 1), got " + std::to_string(threshold));
   if (windowBatch < 1) p.add(where + "window_batch: expected >= 1");

@@ -17,6 +17,7 @@ struct InferConfig {
   int windowBatch = 2;             // windows per forward pass
   double threshold = 0.5;          // on the sigmoid probability
   int64_t minComponentVoxels = 0;  // connected components (26) below this size are removed from the mask
+  std::string precision = "train";  // forward pass: "train" (the model's training precision), "fp32" or "bf16"
 
   void validate(const std::string& where) const;  // throws InputError naming the field
 
@@ -29,6 +30,7 @@ struct InferConfig {
     v("window_batch", windowBatch);
     v("threshold", threshold);
     v("min_component_voxels", minComponentVoxels);
+    v.choice("precision", precision, {"train", "fp32", "bf16"});
   }
 };
 

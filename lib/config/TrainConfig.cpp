@@ -1,5 +1,6 @@
 #include "lib/config/TrainConfig.h"
 
+#include "lib/core/CpuFeatures.h"
 #include "lib/core/Error.h"
 #include "lib/core/Log.h"
 
@@ -27,6 +28,11 @@ void TrainConfig::validate(const std::string& where) const {
     if (patch[a] < 8) p.add(where + "patch: expected >= 8 voxels per axis");
   p.throwIfAny();
   augment.validate(where + "augment.");
+}
+
+std::string TrainConfig::resolvedPrecision() const {
+  if (precision != "auto") return precision;
+  return device == "cuda" || cpuFeatures().bf16() ? "bf16" : "fp32";
 }
 
 }  // namespace mst::train

@@ -12,6 +12,7 @@
 
 #include "lib/cache/Cache.h"
 #include "lib/config/Json.h"
+#include "lib/core/CpuFeatures.h"
 #include "lib/core/Error.h"
 #include "lib/core/FileLock.h"
 #include "lib/core/Fs.h"
@@ -96,6 +97,7 @@ train::TrainJob trainJob(const Context& cx, const RunSpec& r, const fs::path& di
   job.preprocess = pre;
   job.train = r.train;
   job.train.device = cx.opt.device;
+  job.train.precision = job.train.resolvedPrecision();  // "auto" decided here, recorded in run.json
   if (!sourceCkpt.empty()) job.train.sourceCheckpoint = sourceCkpt;
   job.validation = cx.e.infer;
   job.outDir = dir / "model";
@@ -138,6 +140,8 @@ nlohmann::json runRecord(const Context& cx, const RunSpec& r, const train::Train
   j["threads"] = train::torchThreads();  // per run: results are reproducible for a given thread count
   j["process"] = "one process per run";
   j["device"] = cx.opt.device;
+  j["precision"] = job.train.precision;
+  j["cpu_features"] = cpuFeatures().describe();  // what precision = "auto" decided on
   j["git_commit"] = gitCommit();
   j["mstransfer_version"] = version();
   j["libraries"] = libraryVersions();

@@ -45,6 +45,8 @@ ModelMeta readModelMeta(const std::filesystem::path& checkpoint) {
     m.preprocess = config::fromJson<preprocess::PreprocessConfig>(j.at("preprocess"), "preprocess.");
     auto p = j.at("patch");
     m.patch = {p[0], p[1], p[2]};
+    if (j.contains("train") && j["train"].contains("precision")) m.trainPrecision = j["train"]["precision"].get<std::string>();
+    if (m.trainPrecision != "bf16") m.trainPrecision = "fp32";
   } catch (const std::exception& e) {
     throw InputError("'" + side.string() + "': malformed checkpoint metadata: " + e.what());
   }
@@ -91,9 +93,11 @@ PredictReport predictFromCache(const std::filesystem::path& checkpoint, const ca
   std::unique_ptr<Progress> bar;
   if (o.progress) bar = std::make_unique<Progress>("predict", static_cast<int64_t>(which.size()));
   int done = 0;
+  infer::InferConfig ic = o.infer;
+  if (ic.precision == "train") ic.precision = meta.trainPrecision;
   for (int s : which) {
     const auto& m = cache.studies()[static_cast<size_t>(s)];
-    FloatVolume onFinal = predictCachedStudy(net, cache, s, meta.patch, o.infer, device);
+    FloatVolume onFinal = predictCachedStudy(net, cache, s, meta.patch, ic, device);
     FloatVolume onRef = preprocess::toReference(onFinal, m.mapping, true);
     MaskVolume mask = binarize(onRef, o.infer.threshold, o.infer.minComponentVoxels);
     io::writeImage(outDir / eval::probFileName(m.id), onRef);

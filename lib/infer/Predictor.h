@@ -26,6 +26,7 @@ struct ModelMeta {
   model::UNetOptions model;
   preprocess::PreprocessConfig preprocess;
   Size3 patch{32, 32, 32};
+  std::string trainPrecision = "fp32";  // what [infer] precision = "train" means for this model
 };
 ModelMeta readModelMeta(const std::filesystem::path& checkpoint);  // throws InputError naming the file
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "lib/core/Error.h"
+#include "lib/model/Precision.h"
 
 namespace mst::infer {
 
@@ -74,7 +75,12 @@ torch::Tensor predictProbabilities(model::UNet3d& net, const torch::Tensor& imag
     torch::Tensor prob = torch::zeros({batch.size(0), window[2], window[1], window[0]}, batch.options());
     for (const auto& f : flips) {
       torch::Tensor in = f.empty() ? batch : torch::flip(batch, f);
-      torch::Tensor out = torch::sigmoid(net->forward(in)).select(1, 0);
+      torch::Tensor logits;
+      {
+        model::AutocastScope autocast(cfg.precision, device);  // "bf16": the forward pass in bfloat16
+        logits = net->forward(in);
+      }
+      torch::Tensor out = torch::sigmoid(logits.to(torch::kFloat32)).select(1, 0);
       if (!f.empty()) {
         std::vector<int64_t> f3;
         for (auto d : f) f3.push_back(d - 1);  // output has no channel dim after select

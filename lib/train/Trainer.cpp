@@ -10,6 +10,7 @@
 #include "lib/core/Random.h"
 #include "lib/infer/Predictor.h"
 #include "lib/model/Checkpoint.h"
+#include "lib/model/Precision.h"
 #include "lib/model/Transfer.h"
 #include "lib/model/UNet3d.h"
 #include "lib/train/Losses.h"
@@ -107,13 +108,19 @@ struct RunFiles {
 // One optimisation step on a batch; returns (loss, Dice loss, BCE).
 std::array<double, 3> step(model::UNet3d& net, Optim& opt, const TrainJob& job, const cache::Batch& b,
                            const torch::Device& device) {
+  // job.train.precision is resolved ("fp32" or "bf16"): bf16 autocasts the forward pass only.
   auto x = torch::from_blob(const_cast<float*>(b.image.data()), {b.n, b.channels, b.patch[2], b.patch[1], b.patch[0]},
                             torch::kFloat32)
                .to(device);
   auto y = torch::from_blob(const_cast<float*>(b.label.data()), {b.n, 1, b.patch[2], b.patch[1], b.patch[0]}, torch::kFloat32)
                .to(device);
   opt.opt->zero_grad();
-  const auto outputs = job.model.deepSupervision ? net->forwardAll(x) : std::vector<torch::Tensor>{net->forward(x)};
+  std::vector<torch::Tensor> outputs;
+  {
+    model::AutocastScope autocast(job.train.precision, device);
+    outputs = job.model.deepSupervision ? net->forwardAll(x) : std::vector<torch::Tensor>{net->forward(x)};
+  }
+  for (auto& o : outputs) o = o.to(torch::kFloat32);  // losses in fp32
   LossTerms l = segmentationLoss(outputs, y, job.train);
   l.total.backward();
   opt.opt->step();
@@ -137,7 +144,10 @@ void fill(TrainResult& res, const LoopState& st) {
 
 void setInterruptAfterForTesting(int64_t n) { gInterruptAfter = n; }
 
-TrainResult train(const TrainJob& job) {
+TrainResult train(const TrainJob& requested) {
+  TrainJob job = requested;
+  job.train.precision = job.train.resolvedPrecision();  // recorded resolved in the sidecars
+  if (job.validation.precision == "train") job.validation.precision = job.train.precision;
   const TrainConfig& c = job.train;
   c.validate("train: ");
   job.model.validate("model: ");

@@ -129,6 +129,18 @@ TEST(SettingsValidate, ChoicesAndRangesNameTheField) {
   p = problemsOf([&] { t.validate("exp.toml: [train] "); });
   EXPECT_TRUE(anyHas(p, "exp.toml: [train] augment.flip_prob: expected a probability in [0, 1], got 2"));
 
+  train::TrainConfig tp;
+  tp.precision = "fp16";
+  EXPECT_TRUE(anyHas(problemsOf([&] { tp.validate("t: "); }), "t: precision: expected one of auto, fp32, bf16, got 'fp16'"));
+  tp.precision = "auto";
+  tp.device = "cuda";
+  EXPECT_EQ(tp.resolvedPrecision(), "bf16");  // CUDA autocasts to bf16
+  tp.precision = "fp32";
+  EXPECT_EQ(tp.resolvedPrecision(), "fp32");
+  infer::InferConfig ip;
+  ip.precision = "half";
+  EXPECT_TRUE(anyHas(problemsOf([&] { ip.validate("i: "); }), "i: precision: expected one of train, fp32, bf16, got 'half'"));
+
   model::UNetOptions m;
   m.norm = "layer";
   EXPECT_TRUE(anyHas(problemsOf([&] { m.validate("model: "); }), "model: norm: expected one of instance, batch, group, got 'layer'"));
