@@ -46,6 +46,10 @@ ChildResult runChild(const std::vector<std::string>& argv, const std::filesystem
     posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
   }
   pid_t pid = 0;
+  // The child inherits no descriptor beyond stdin/out/err: an inherited HDF5 file or lock file would keep
+  // the parent's flock (shared open file description) alive for the child's lifetime, so the parent could
+  // not reopen a cache it is building while another thread starts a run.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   const int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw Error("cannot start '" + argv[0] + "': " + std::strerror(rc));

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <iostream>
 #include <mutex>
@@ -332,39 +333,72 @@ namespace {
 
 // Source models the runs need: each trained once, under a lock, in a child process, and shared by
 // experiments; the experiment keeps a copy of each one's evaluation. Returns the ids that failed.
-std::set<std::string> trainSources(const Experiment& e, const Plan& plan, const std::vector<RunSpec>& runs,
-                                   const RunOptions& o, int perRun, const fs::path& expDir, RunSummary& sum) {
+// One source model, trained once under its lock (other processes wait and reuse it); its
+// run.json and per_study.csv are copied into this experiment. Returns false when it failed.
+bool trainSource(const Experiment& e, const Plan& plan, const RunSpec& s, const RunOptions& o, int perRun,
+                 const fs::path& expDir, RunSummary& sum, std::mutex& mu) {
   cache::BuildOptions bo;
   bo.threads = o.threads;
-  std::set<std::string> needed, failed;
-  for (const auto& r : runs)
-    if (!r.sourceRunId.empty()) needed.insert(r.sourceRunId);
-  for (const auto& s : plan.sources) {
-    if (!needed.count(s.id)) continue;
-    const SourceSpec& spec = e.sources.at(s.arm);
-    const auto pre = sourcePreprocess(e, spec);
-    const fs::path dir = sharedDir(o) / "sources" / s.id;
-    {
-      FileLock lock(sharedDir(o) / "sources" / (s.id + ".lock"));  // one process trains it, the others wait and reuse
-      if (!report::runComplete(dir)) {
-        log::info(e.name, ": source model ", s.id, " (", s.trainIds.size(), " training studies, ", perRun, " thread(s))");
-        cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cachePath(o, "source", spec.data, pre), bo);
-        const auto rc = runChild(childCommand(e, o, s.id, perRun, true), {});
-        if (!rc.ok() || !report::runComplete(dir)) {
-          log::error(e.name, ": source model ", s.id, " failed (exit ", rc.exitCode, "); the runs that need it are skipped");
-          failed.insert(s.id);
-          sum.failed.push_back(s.id);
-          continue;
-        }
-      } else {
-        log::info(e.name, ": source model ", s.id, " already trained");
+  bo.progress = o.jobs == 1 && o.progress;
+  const SourceSpec& spec = e.sources.at(s.arm);
+  const auto pre = sourcePreprocess(e, spec);
+  const fs::path dir = sharedDir(o) / "sources" / s.id;
+  {
+    FileLock lock(sharedDir(o) / "sources" / (s.id + ".lock"));  // one process trains it, the others wait and reuse
+    if (!report::runComplete(dir)) {
+      log::info(e.name, ": source model ", s.id, " (", s.trainIds.size(), " training studies, ", perRun, " thread(s))");
+      cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cachePath(o, "source", spec.data, pre), bo);
+      const fs::path logFile = o.jobs > 1 ? dir / "run.log" : fs::path();
+      const auto rc = runChild(childCommand(e, o, s.id, perRun, o.jobs == 1 && o.progress), logFile);
+      if (!rc.ok() || !report::runComplete(dir)) {
+        log::error(e.name, ": source model ", s.id, " failed (exit ", rc.exitCode, "); the runs that need it are skipped",
+                   logFile.empty() ? std::string() : "; last lines of " + logFile.string() + ":\n" + tailOfFile(logFile, 8));
+        std::lock_guard<std::mutex> l(mu);
+        sum.failed.push_back(s.id);
+        return false;
       }
+      log::info(e.name, ": source model ", s.id, " done");
+    } else {
+      log::info(e.name, ": source model ", s.id, " already trained");
     }
-    for (const char* f : {"run.json", "per_study.csv"})
-      writeTextAtomic(expDir / "sources" / s.id / f, readText(dir / f));
   }
-  return failed;
+  for (const char* f : {"run.json", "per_study.csv"})
+    writeTextAtomic(expDir / "sources" / s.id / f, readText(dir / f));
+  return true;
 }
+
+// Patches a finished run trained on and its training seconds (from its run.json; zeros when unreadable).
+std::pair<double, double> trainedPatches(const fs::path& runDir) {
+  try {
+    const auto j = nlohmann::json::parse(readText(runDir / "run.json"));
+    const double patches = j.at("train_result").at("iterations").get<double>() * j.at("train").at("batch_size").get<double>();
+    return {patches, j.at("timings_s").at("train").get<double>()};
+  } catch (const std::exception&) {
+    return {0.0, 0.0};
+  }
+}
+
+// Which source models have finished (and whether they succeeded); runs that need one wait for it.
+class SourceBoard {
+ public:
+  void finish(const std::string& id, bool ok) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      state_[id] = ok ? 1 : 2;
+    }
+    cv_.notify_all();
+  }
+  bool waitOk(const std::string& id) {  // true when the source succeeded
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return state_.count(id) > 0; });
+    return state_[id] == 1;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, int> state_;
+};
 
 enum class Outcome { kTrained, kReused, kFailed };
 
@@ -392,11 +426,19 @@ Outcome executeSweepRun(const Experiment& e, const RunSpec& r, const RunOptions&
   return reused ? Outcome::kReused : Outcome::kTrained;
 }
 
-// The sweep: runs complete elsewhere are linked; the others execute `jobs` at a time, each in its
-// own process. Returns false when stopped early (tests' MST_STOP_AFTER_RUNS).
-bool runSweep(const Experiment& e, const std::vector<RunSpec>& runs, const std::set<std::string>& failedSources,
-              const RunOptions& o, int perRun, const fs::path& expDir, RunSummary& sum) {
-  std::vector<const RunSpec*> pending;
+// Source models and sweep runs in one pool of `jobs` workers, each run in its own process with
+// `perRun` threads. Order: the source models, then the runs that need none (de novo), then those
+// that do, each waiting for its source; so while a source model trains, the other workers train
+// de-novo runs instead of idling. Runs complete elsewhere are linked, not trained again.
+// Returns false when stopped early (tests' MST_STOP_AFTER_RUNS).
+bool runAll(const Experiment& e, const Plan& plan, const std::vector<RunSpec>& runs, const RunOptions& o, int perRun,
+            const fs::path& expDir, RunSummary& sum) {
+  std::set<std::string> needed;
+  for (const auto& r : runs)
+    if (!r.sourceRunId.empty()) needed.insert(r.sourceRunId);
+  std::vector<const RunSpec*> sources, pending, later;
+  for (const auto& s : plan.sources)
+    if (needed.count(s.id)) sources.push_back(&s);
   for (const auto& r : runs) {
     const bool linked = fs::exists(fs::symlink_status(expDir / "runs" / r.id));
     if (report::runComplete(sharedRunDir(expDir, r.id))) {
@@ -404,39 +446,63 @@ bool runSweep(const Experiment& e, const std::vector<RunSpec>& runs, const std::
       ++sum.skipped;
       sum.reused += !linked;
     } else {
-      pending.push_back(&r);
+      (r.sourceRunId.empty() ? pending : later).push_back(&r);
     }
   }
+  const size_t nRuns = pending.size() + later.size();
+  pending.insert(pending.end(), later.begin(), later.end());
   log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done", sum.reused ? " or reused" : "", ", ",
-            pending.size(), " to train), ", o.jobs, " in parallel with ", perRun, " thread(s) each");
+            nRuns, " to train) and ", sources.size(), " source model(s), ", o.jobs, " in parallel with ", perRun,
+            " thread(s) each");
+  SourceBoard board;
   std::atomic<int> started{0};
   std::atomic<bool> stopped{false};
   std::mutex mu;
+  double totalPatches = 0;
   const auto start = std::chrono::steady_clock::now();
-  parallelFor(pending.size(), o.jobs, [&](size_t i) {
+  parallelFor(sources.size() + pending.size(), o.jobs, [&](size_t i) {
+    if (i < sources.size()) {
+      bool ok = false;
+      try {
+        ok = trainSource(e, plan, *sources[i], o, perRun, expDir, sum, mu);
+      } catch (...) {
+        board.finish(sources[i]->id, false);  // the runs waiting for it must not wait forever
+        throw;
+      }
+      board.finish(sources[i]->id, ok);
+      return;
+    }
     if (o.stopAfterRuns > 0 && started++ >= o.stopAfterRuns) {  // tests: as if killed here
       stopped = true;
       return;
     }
-    const RunSpec& r = *pending[i];
+    const RunSpec& r = *pending[i - sources.size()];
+    const bool sourceOk = r.sourceRunId.empty() || board.waitOk(r.sourceRunId);
     Outcome out = Outcome::kFailed;
-    if (!failedSources.count(r.sourceRunId)) {
+    if (sourceOk) {
       const fs::path logFile = o.jobs > 1 ? sharedRunDir(expDir, r.id) / "run.log" : fs::path();
       out = executeSweepRun(e, r, o, perRun, o.jobs == 1 && o.progress, expDir, logFile);
     }
     std::lock_guard<std::mutex> l(mu);
     if (out == Outcome::kFailed) {
-      sum.failed.push_back(r.id + (failedSources.count(r.sourceRunId) ? " (its source model failed)" : ""));
+      sum.failed.push_back(r.id + (sourceOk ? "" : " (its source model failed)"));
     } else if (out == Outcome::kReused) {
       ++sum.skipped;
       ++sum.reused;
     } else {
       const int c = ++sum.completed;
       const double el = since(start);
-      log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(el), " s elapsed, about ",
-                static_cast<int>(el / c * (static_cast<double>(pending.size()) - c)), " s left)");
+      const auto [patches, secs] = trainedPatches(sharedRunDir(expDir, r.id));
+      totalPatches += patches;
+      log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(patches / std::max(secs, 1e-9)),
+                " patches/s; ", static_cast<int>(el), " s elapsed, about ",
+                static_cast<int>(el / c * (static_cast<double>(nRuns) - c)), " s left)");
     }
   });
+  if (sum.completed > 0)
+    log::info(e.name, ": ", sum.completed, " runs trained on ", static_cast<int64_t>(totalPatches), " patches in ",
+              static_cast<int>(since(start)), " s: ", static_cast<int>(totalPatches / std::max(since(start), 1e-9)),
+              " patches/s in all, ", o.jobs, " job(s) with ", perRun, " thread(s) each");
   return !stopped;
 }
 
@@ -476,8 +542,7 @@ RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
   log::info(e.name, ": preprocessing the target data into ", targetCache.string());
   cache::buildCache(plan.manifests.at("target"), e.preprocess, targetCache, bo);
 
-  const auto failedSources = trainSources(e, plan, runs, o, perRun, expDir, sum);
-  const bool finished = runSweep(e, runs, failedSources, o, perRun, expDir, sum);
+  const bool finished = runAll(e, plan, runs, o, perRun, expDir, sum);
   if (!sum.failed.empty()) {
     std::string list;
     for (const auto& f : sum.failed) list += "\n  " + f;
