@@ -89,22 +89,35 @@ BENCHMARK(BM_UNetTrainStepBf16)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// Whole-volume sliding-window prediction of a cropped demo-scale study (72 x 88 x 72): window,
+// overlap 0.5, Gaussian weighting; args: window, windows per forward pass, bf16 (0/1).
 void BM_UNetInferVolume(benchmark::State& state) {
   setThreads();
   model::UNetOptions o;
   o.baseFilters = 8;
   o.depth = 3;
+  torch::manual_seed(0);
   model::UNet3d net(o);
   const int64_t w = state.range(0);
-  auto img = torch::randn({1, 72, 88, 72});  // a cropped demo-scale study (2 mm)
+  auto img = torch::randn({1, 72, 88, 72});
   infer::InferConfig cfg;
   cfg.overlap = 0.5;
+  cfg.windowBatch = static_cast<int>(state.range(1));
+  cfg.precision = state.range(2) ? "bf16" : "fp32";
   for (auto _ : state) {
     auto p = infer::predictProbabilities(net, img, {w, w, w}, cfg, torch::kCPU);
     benchmark::DoNotOptimize(p.data_ptr<float>());
   }
 }
-BENCHMARK(BM_UNetInferVolume)->ArgName("window")->Arg(24)->Arg(32)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_UNetInferVolume)
+    ->ArgNames({"window", "batch", "bf16"})
+    ->Args({24, 2, 0})
+    ->Args({32, 2, 0})
+    ->Args({32, 4, 0})
+    ->Args({32, 2, 1})
+    ->Args({32, 4, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // The best throughput one 3x3x3 convolution reaches in this LibTorch: a ceiling for the U-Net's GFLOP/s.
 void BM_Conv3dForward(benchmark::State& state) {
