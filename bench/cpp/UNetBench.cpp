@@ -3,12 +3,12 @@
 // Threads: MST_BENCH_THREADS (default: all cores), as bench/unet_vs_pytorch.py sets it.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
-#include <ATen/autocast_mode.h>
 
 #include <cstdlib>
 #include <thread>
 
 #include "lib/infer/SlidingWindow.h"
+#include "lib/model/Precision.h"
 #include "lib/model/UNet3d.h"
 
 using namespace mst;
@@ -25,7 +25,9 @@ void setThreads() {
   (void)n;
 }
 
-void BM_UNetTrainStep(benchmark::State& state) {
+// One training step (forward, BCE, backward, Adam) per iteration; `precision` as [train] precision,
+// through the trainer's own AutocastScope.
+void trainStep(benchmark::State& state, const std::string& precision) {
   setThreads();
   model::UNetOptions o;
   o.baseFilters = static_cast<int>(state.range(0));
@@ -38,7 +40,12 @@ void BM_UNetTrainStep(benchmark::State& state) {
   auto y = (torch::rand({b, 1, p, p, p}) > 0.9).to(torch::kFloat32);
   for (auto _ : state) {
     opt.zero_grad();
-    auto loss = torch::binary_cross_entropy_with_logits(net->forward(x), y);
+    torch::Tensor out;
+    {
+      model::AutocastScope autocast(precision, torch::kCPU);
+      out = net->forward(x);
+    }
+    auto loss = torch::binary_cross_entropy_with_logits(out.to(torch::kFloat32), y);
     loss.backward();
     opt.step();
   }
@@ -47,47 +54,20 @@ void BM_UNetTrainStep(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["patches/s"] = benchmark::Counter(b, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_UNetTrainStep)
-    ->ArgNames({"base", "depth", "patch", "batch"})
-    ->Args({8, 3, 32, 2})
-    ->Args({8, 3, 24, 2})
-    ->Args({16, 4, 64, 2})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
 
-// The same step with the forward pass under CPU autocast to bfloat16 (loss and optimiser in fp32).
-void BM_UNetTrainStepBf16(benchmark::State& state) {
-  setThreads();
-  model::UNetOptions o;
-  o.baseFilters = static_cast<int>(state.range(0));
-  o.depth = static_cast<int>(state.range(1));
-  const int p = static_cast<int>(state.range(2)), b = static_cast<int>(state.range(3));
-  torch::manual_seed(0);
-  model::UNet3d net(o);
-  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3));
-  auto x = torch::randn({b, 1, p, p, p});
-  auto y = (torch::rand({b, 1, p, p, p}) > 0.9).to(torch::kFloat32);
-  for (auto _ : state) {
-    opt.zero_grad();
-    at::autocast::set_cpu_enabled(true);
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::increment_nesting();
-    auto out = net->forward(x);
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    at::autocast::set_cpu_enabled(false);
-    auto loss = torch::binary_cross_entropy_with_logits(out.to(torch::kFloat32), y);
-    loss.backward();
-    opt.step();
-  }
-  state.counters["patches/s"] = benchmark::Counter(b, benchmark::Counter::kIsIterationInvariantRate);
-}
-BENCHMARK(BM_UNetTrainStepBf16)
-    ->ArgNames({"base", "depth", "patch", "batch"})
-    ->Args({8, 3, 32, 2})
-    ->Args({8, 3, 24, 2})
-    ->Args({16, 4, 64, 2})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+void BM_UNetTrainStep(benchmark::State& state) { trainStep(state, "fp32"); }
+// The forward pass under autocast to bfloat16 (loss and optimiser in fp32).
+void BM_UNetTrainStepBf16(benchmark::State& state) { trainStep(state, "bf16"); }
+
+#define MST_TRAIN_STEP_ARGS                          \
+  ArgNames({"base", "depth", "patch", "batch"})      \
+      ->Args({8, 3, 32, 2})                          \
+      ->Args({8, 3, 24, 2})                          \
+      ->Args({16, 4, 64, 2})                         \
+      ->Unit(benchmark::kMillisecond)                \
+      ->UseRealTime()
+BENCHMARK(BM_UNetTrainStep)->MST_TRAIN_STEP_ARGS;
+BENCHMARK(BM_UNetTrainStepBf16)->MST_TRAIN_STEP_ARGS;
 
 // Whole-volume sliding-window prediction of a cropped demo-scale study (72 x 88 x 72): window,
 // overlap 0.5, Gaussian weighting; args: window, windows per forward pass, bf16 (0/1).
