@@ -120,11 +120,12 @@ S fromJson(const nlohmann::json& j, const std::string& where, S base = S{}) {
   return base;
 }
 
+std::string hashJson(const nlohmann::json& j);
+
 // Hex digest of the identity JSON (kOperational fields left out).
 template <class S>
-std::string identityHash(const S& s);
-std::string hashJson(const nlohmann::json& j);
-template <class S>
-std::string identityHash(const S& s) { return hashJson(toJson(s, true)); }
+std::string identityHash(const S& s) {
+  return hashJson(toJson(s, true));
+}
 
 }  // namespace mst::config

@@ -65,8 +65,7 @@ Split splitTarget(const Experiment& e, const io::Manifest& target, Plan& plan, P
 }
 
 // One source's pretraining run: its own train/validation/test split by subject.
-RunSpec sourceRun(const Experiment& e, const std::string& name, const SourceSpec& s, const io::Manifest& sm,
-                  const nlohmann::json& resolved) {
+RunSpec sourceRun(const Experiment& e, const std::string& name, const SourceSpec& s, const io::Manifest& sm) {
   auto sb = bySubject(sm);
   std::vector<std::string> ss;
   for (const auto& [sub, ids] : sb) ss.push_back(sub);
@@ -93,8 +92,8 @@ RunSpec sourceRun(const Experiment& e, const std::string& name, const SourceSpec
                       {"train_ids", r.trainIds}, {"val_ids", r.valIds}, {"test_ids", r.testIds},
                       {"train", config::toJson(r.train, true)}, {"model", config::toJson(sourceModel)},
                       {"preprocess", config::toJson(sourcePre, true)},
-                      {"infer", resolved["infer"]},
-                      {"eval", resolved["eval"]}};
+                      {"infer", config::toJson(e.infer)},
+                      {"eval", config::toJson(e.eval)}};
   r.configJson = j.dump(2);
   // Named by what makes it (not by the experiment), so experiments can share it.
   r.id = "source-" + s.data.cohort + (s.data.cohort.empty() ? s.data.manifest.stem().string() : "") + "-" +
@@ -108,7 +107,7 @@ struct SourceRefs {
 };
 
 SourceRefs planSources(const Experiment& e, const std::filesystem::path& dataRoot, bool generate, int threads,
-                       const std::set<std::string>& testSet, const nlohmann::json& resolved, Plan& plan,
+                       const std::set<std::string>& testSet, Plan& plan,
                        ProblemList& problems) {
   const std::string f = e.file.string();
   SourceRefs refs;
@@ -135,7 +134,7 @@ SourceRefs planSources(const Experiment& e, const std::filesystem::path& dataRoo
         problems.add(f + ": [source " + name + "]: subject '" + sub + "' is also a target test subject");
     if (s.testStudies + 1 > static_cast<int>(subjects.size()))
       problems.add(f + ": [source " + name + "] test_studies: leaves no training studies");
-    RunSpec r = sourceRun(e, name, s, sm, resolved);
+    RunSpec r = sourceRun(e, name, s, sm);
     refs.runOf[name] = r.id;
     plan.sources.push_back(r);
   }
@@ -143,7 +142,7 @@ SourceRefs planSources(const Experiment& e, const std::filesystem::path& dataRoo
 }
 
 // The sweep: per repeat one shuffled order of the pool, whose prefixes are the nested training sets.
-void planSweep(const Experiment& e, Split& sp, const SourceRefs& refs, const nlohmann::json& resolved, Plan& plan) {
+void planSweep(const Experiment& e, Split& sp, const SourceRefs& refs, Plan& plan) {
   for (int rep = 0; rep < e.repeats; ++rep) {
     const auto order = shuffled(sp.pool, mix64(e.sweepSeed * 1000003ULL + static_cast<uint64_t>(rep)));
     for (int n : e.trainSizes) {
@@ -170,8 +169,8 @@ void planSweep(const Experiment& e, Split& sp, const SourceRefs& refs, const nlo
                             {"train", config::toJson(r.train, true)}, {"model", config::toJson(e.model)},
                             {"preprocess", config::toJson(e.preprocess, true)}, {"source_run", orNull(r.sourceRunId)},
                             {"source_checkpoint", orNull(r.sourceCheckpoint.string())},
-                            {"infer", resolved["infer"]},
-                            {"eval", resolved["eval"]}};
+                            {"infer", config::toJson(e.infer)},
+                            {"eval", config::toJson(e.eval)}};
         r.configJson = j.dump(2);
         char head[64];
         std::snprintf(head, sizeof head, "%s-n%d-r%d-", arm.name.c_str(), n, rep + 1);
@@ -187,13 +186,12 @@ void planSweep(const Experiment& e, Split& sp, const SourceRefs& refs, const nlo
 Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, bool generate, int threads) {
   Plan plan;
   ProblemList problems;
-  const nlohmann::json resolved = nlohmann::json::parse(e.resolvedJson);  // infer/eval settings recorded per run
   io::Manifest target = resolveManifest(e.data, dataRoot, generate, threads, "the target data");
   if (target.rows.empty()) target = syntheticRows(e.data);  // dry run before the data exist
   plan.manifests["target"] = target;
   Split sp = splitTarget(e, target, plan, problems);
-  const SourceRefs refs = planSources(e, dataRoot, generate, threads, sp.testSet, resolved, plan, problems);
-  planSweep(e, sp, refs, resolved, plan);
+  const SourceRefs refs = planSources(e, dataRoot, generate, threads, sp.testSet, plan, problems);
+  planSweep(e, sp, refs, plan);
   problems.throwIfAny();
   std::sort(plan.runs.begin(), plan.runs.end(), [](const RunSpec& a, const RunSpec& b) { return a.id < b.id; });
   return plan;

@@ -1,16 +1,10 @@
+// Prediction from a checkpoint onto the original grid, and device checks.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
 
-#include "lib/cache/Cache.h"
 #include "lib/core/Error.h"
 #include "lib/eval/Evaluation.h"
 #include "lib/infer/Predictor.h"
-#include "lib/io/Manifest.h"
 #include "lib/io/Nifti.h"
-#include "lib/model/Checkpoint.h"
-#include "lib/synth/Synth.h"
-#include "lib/train/Threads.h"
-#include "lib/train/Trainer.h"
 #include "tests/support/TrainFixture.h"
 
 using namespace mst;
