@@ -17,6 +17,17 @@ void TrainConfig::validate(const std::string& where) const {
     p.add(where + "loss weights: expected non-negative dice_weight and bce_weight, not both 0");
   if (init == "source" && sourceCheckpoint.empty()) p.add(where + "init = 'source' needs a source checkpoint");
   if (valEvery < 0 || checkpointEvery < 1 || logEvery < 1) p.add(where + "val_every >= 0, checkpoint_every >= 1, log_every >= 1");
+  if (!(lrFactor > 0 && lrFactor < 1)) p.add(where + "lr_factor: expected 0 < lr_factor < 1, got " + log::cat(lrFactor));
+  if (lrPatience < 1) p.add(where + "lr_patience: expected >= 1, got " + std::to_string(lrPatience));
+  if (schedule == "plateau" && valEvery < 1) p.add(where + "schedule = 'plateau' needs val_every >= 1");
+  if (!(valOverlap == -1 || (valOverlap >= 0 && valOverlap < 1)))
+    p.add(where + "val_overlap: expected -1 (as [infer]) or 0 <= val_overlap < 1, got " + log::cat(valOverlap));
+  if (patience < 1) p.add(where + "patience: expected >= 1, got " + std::to_string(patience));
+  if (!(minDelta >= 0 && minDelta < 1)) p.add(where + "min_delta: expected 0 <= min_delta < 1, got " + log::cat(minDelta));
+  if (minIterations < 0 || minIterations >= iterations)
+    p.add(where + "min_iterations: expected 0 <= min_iterations < iterations (" + std::to_string(iterations) + "), got " +
+          std::to_string(minIterations));
+  if (earlyStop && valEvery < 1) p.add(where + "early_stop = true needs val_every >= 1 (evaluations to stop on)");
   if (!(lesionFraction >= 0 && lesionFraction <= 1))
     p.add(where + "lesion_fraction: expected a share in [0, 1], got " + log::cat(lesionFraction));
   if (!(momentum >= 0 && momentum < 1)) p.add(where + "momentum: expected [0, 1), got " + log::cat(momentum));

@@ -21,12 +21,25 @@ struct TrainConfig {
   double lr = 1e-3;
   double momentum = 0.99;
   double weightDecay = 3e-5;
-  std::string schedule = "poly";   // "poly" ((1 - t)^0.9), "cosine" or "constant"
+  std::string schedule = "poly";   // "poly" ((1 - t)^0.9), "cosine", "constant" or "plateau" (see below)
+  double lrFactor = 0.5;           // plateau: the learning rate is multiplied by this after
+  int lrPatience = 2;              //   each lr_patience evaluations without improvement
   int64_t warmup = 0;              // linear warm-up iterations
   double diceWeight = 1.0, bceWeight = 1.0;
   double lesionFraction = 1.0 / 3.0;
   cache::AugmentConfig augment;
   int64_t valEvery = 200;          // 0: no validation
+  // Early stopping on the validation metric (lib/train/EarlyStop.h): `iterations` is then the cap.
+  bool earlyStop = false;
+  // The validation metric (means over the validation studies): "f1_anima" (lesion-wise F1 under the
+  // MSSEG/Anima overlap rule, which a prediction of one huge blob cannot game), or "f1", "sensitivity",
+  // "ppv", "dice" under the run's [eval] definition.
+  std::string valMetric = "f1_anima";
+  int patience = 5;                // evaluations without an improvement of more than min_delta
+  double minDelta = 0.01;
+  int64_t minIterations = 0;       // nothing stops before this
+  double valOverlap = -1;          // sliding-window overlap of these evaluations (-1: as [infer])
+  bool testCurve = false;          // also score the test studies at every evaluation (descriptive, never for selection)
   int64_t checkpointEvery = 100;
   int64_t logEvery = 10;
   uint64_t seed = 1;
@@ -34,7 +47,7 @@ struct TrainConfig {
   std::string device = "cpu";
   // Numeric precision of the forward pass: "fp32"; "bf16" (autocast to bfloat16; losses, Dice and optimiser
   // state stay fp32); "auto": bf16 where the CPU has AVX512-BF16 or AMX, and on CUDA, else fp32.
-  std::string precision = "fp32";
+  std::string precision = "auto";
   // Transfer learning.
   std::string init = "scratch";    // "scratch" or "source"
   std::filesystem::path sourceCheckpoint;
@@ -57,13 +70,22 @@ struct TrainConfig {
     v("lr", lr);
     v("momentum", momentum);
     v("weight_decay", weightDecay);
-    v.choice("schedule", schedule, {"poly", "cosine", "constant"});
+    v.choice("schedule", schedule, {"poly", "cosine", "constant", "plateau"});
+    v("lr_factor", lrFactor);
+    v("lr_patience", lrPatience);
     v("warmup", warmup);
     v("dice_weight", diceWeight);
     v("bce_weight", bceWeight);
     v("lesion_fraction", lesionFraction);
     v.nested("augment", augment);
     v("val_every", valEvery);
+    v("early_stop", earlyStop);
+    v.choice("val_metric", valMetric, {"f1_anima", "f1", "sensitivity", "ppv", "dice"});
+    v("patience", patience);
+    v("min_delta", minDelta);
+    v("min_iterations", minIterations);
+    v("val_overlap", valOverlap);
+    v("test_curve", testCurve);
     v("checkpoint_every", checkpointEvery, kOperational);
     v("log_every", logEvery, kOperational);
     v("seed", seed, kDerived);

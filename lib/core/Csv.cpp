@@ -1,5 +1,8 @@
 #include "lib/core/Csv.h"
 
+#include <cmath>
+#include <cstdio>
+
 #include "lib/core/Error.h"
 #include "lib/core/Fs.h"
 
@@ -104,6 +107,13 @@ std::string csvLine(const std::vector<std::string>& fields) {
     out += csvEscape(fields[i]);
   }
   return out + "\n";
+}
+
+std::string csvNumber(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
 }
 
 }  // namespace mst

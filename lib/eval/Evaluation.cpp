@@ -2,6 +2,9 @@
 
 #include "lib/core/Log.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <memory>
 
 #include "lib/core/Csv.h"
@@ -9,6 +12,7 @@
 #include "lib/core/Fs.h"
 #include "lib/core/Progress.h"
 #include "lib/io/Nifti.h"
+#include "lib/metrics/Components.h"
 
 namespace mst::eval {
 
@@ -85,6 +89,62 @@ void writePerStudyCsv(const std::filesystem::path& out, const std::vector<StudyR
     text += csvLine(cells);
   }
   writeTextAtomic(out, text);
+}
+
+namespace {
+
+const char* kRegionNames[] = {"outside_brain", "periventricular", "deep_white_matter", "juxtacortical_cortical",
+                              "posterior_fossa", "other"};
+constexpr int kRegions = 6;
+
+std::filesystem::path regionMapOf(const PredictionPair& p) {
+  const std::string name = p.truth.filename().string();
+  const auto at = name.rfind("_label.nii.gz");
+  if (at == std::string::npos) return {};
+  return p.truth.parent_path() / (name.substr(0, at) + "_regions.nii.gz");
+}
+
+}  // namespace
+
+bool writeFpRegionsCsv(const std::filesystem::path& out, const std::vector<PredictionPair>& pairs,
+                       const metrics::LesionOptions& options) {
+  for (const auto& p : pairs) {
+    const auto f = regionMapOf(p);
+    if (f.empty() || !std::filesystem::exists(f)) return false;
+  }
+  std::string csv = csvLine({"subject", "session", "region", "fp_lesions", "fp_volume_mm3"});
+  for (const auto& p : pairs) {
+    const MaskVolume pred = readPrediction(p.pred, std::nullopt), truth = io::readMask(p.truth);
+    const FloatVolume regions = io::readImage(regionMapOf(p));
+    if (pred.geom.size != regions.geom.size || truth.geom.size != pred.geom.size)
+      throw InputError("'" + regionMapOf(p).string() + "': grid differs from the prediction '" + p.pred.string() + "'");
+    const double vv = pred.geom.spacing[0] * pred.geom.spacing[1] * pred.geom.spacing[2];
+    metrics::Components c = metrics::labelComponents(pred, options.connectivity);
+    metrics::removeSmall(c, metrics::minVoxels(options, vv));
+    const int32_t n = c.count();
+    std::vector<uint8_t> touches(static_cast<size_t>(n) + 1, 0);
+    std::vector<std::array<int64_t, kRegions>> hist(static_cast<size_t>(n) + 1, std::array<int64_t, kRegions>{});
+    for (size_t v = 0; v < c.labels.size(); ++v) {
+      const int32_t l = c.labels[v];
+      if (!l) continue;
+      if (truth.data[v]) touches[static_cast<size_t>(l)] = 1;
+      const int r = static_cast<int>(std::lround(regions.data[v]));
+      ++hist[static_cast<size_t>(l)][static_cast<size_t>(r >= 0 && r < kRegions ? r : 0)];
+    }
+    std::array<int64_t, kRegions> count{}, voxels{};
+    for (int32_t l = 1; l <= n; ++l) {
+      if (touches[static_cast<size_t>(l)]) continue;
+      const auto& h = hist[static_cast<size_t>(l)];
+      const int r = static_cast<int>(std::max_element(h.begin(), h.end()) - h.begin());
+      ++count[static_cast<size_t>(r)];
+      voxels[static_cast<size_t>(r)] += c.voxels[static_cast<size_t>(l)];
+    }
+    for (int r = 0; r < kRegions; ++r)
+      csv += csvLine({p.subject, p.session, kRegionNames[r], std::to_string(count[static_cast<size_t>(r)]),
+                      csvNumber(static_cast<double>(voxels[static_cast<size_t>(r)]) * vv)});
+  }
+  writeTextAtomic(out, csv);
+  return true;
 }
 
 }  // namespace mst::eval

@@ -10,7 +10,11 @@
 //               [sources.NAME] tables, chosen per arm with source = "NAME"
 //   [test]      subjects = [...] or count + seed; disjoint by subject from
 //               every training pool
-//   [sweep]     train_sizes, repeats, seed, val_fraction
+//   [validation] subjects = [...] or count + seed: one validation set for
+//               every arm and size (early stopping, model selection),
+//               disjoint by subject from the test set and every pool
+//   [sweep]     train_sizes, repeats, seed, val_fraction (per-subset
+//               validation split instead of [validation])
 //   [[arms]]    name, init = "scratch" | "source", source, compare_to, and any
 //               [train] key (freeze, lr_multipliers, iterations, lr, ...)
 //               directly or in [arms.train]. In an inheriting file, [[arms]]
@@ -60,6 +64,7 @@ struct SourceSpec {
   int trainStudies = 0;                // 0: all but the held-out test studies
   int testStudies = 0;                 // held-out studies to measure the source model
   double valFraction = 0.0;
+  int valStudies = 0;                  // validation studies held out of the training subjects (early stopping)
   uint64_t seed = 1;
   train::TrainConfig train;
 };
@@ -91,6 +96,10 @@ struct Experiment {
   int repeats = 1;
   uint64_t sweepSeed = 1;
   double valFraction = 0.0;
+  std::vector<std::string> valSubjects;  // [validation]: a fixed set shared by every arm and size, or
+  int valCount = 0;                      //   count + seed, drawn after the test set; disjoint from both
+  uint64_t valSeed = 1;                  //   the test set and every training pool
+  std::vector<std::string> valIds;       // resolved by the plan (study ids)
   std::vector<ArmSpec> arms;
   preprocess::PreprocessConfig preprocess;
   model::UNetOptions model;
@@ -120,6 +129,7 @@ struct RunSpec {
 struct Plan {
   std::vector<RunSpec> sources, runs;  // runs in id order
   std::vector<std::string> testIds;    // study ids of the fixed test set
+  std::vector<std::string> valIds;     // study ids of the fixed validation set ([validation])
   std::map<std::string, io::Manifest> manifests;  // "target" and "source:<name>"
 };
 

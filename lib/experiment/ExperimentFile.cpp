@@ -44,6 +44,9 @@ SourceSpec readSource(Section& s, const std::string& name, const std::filesystem
     src.trainStudies = static_cast<int>(p.integer("train_studies", 0));
     src.testStudies = static_cast<int>(p.integer("test_studies", 0));
     src.valFraction = p.number("val_fraction", 0.0);
+    src.valStudies = static_cast<int>(p.integer("val_studies", 0));
+    if (src.valStudies < 0) p.problem("val_studies", "expected >= 0, got " + std::to_string(src.valStudies));
+    if (src.valStudies > 0 && src.valFraction > 0) p.problem("val_studies", "give val_studies or val_fraction, not both");
     src.seed = seedValue(p, "seed", 1);
     if (!(src.valFraction >= 0 && src.valFraction < 1)) p.problem("val_fraction", "expected a share in [0, 1)");
     Section t = p.sub("train");
@@ -104,6 +107,15 @@ void readDesign(const toml::table* root, const std::string& f, ProblemList& prob
   else if (e.testSubjects.empty() == (e.testCount <= 0)) test.problem("count", "give exactly one of subjects or count (> 0)");
   test.finish();
 
+  Section val(tableAt(root, "validation"), f, "validation", &problems);
+  e.valSubjects = val.strings("subjects", {});
+  e.valCount = static_cast<int>(val.integer("count", 0));
+  e.valSeed = seedValue(val, "seed", 1);
+  if (e.valCount < 0) val.problem("count", "expected >= 0, got " + std::to_string(e.valCount));
+  if (val.present() && e.valSubjects.empty() == (e.valCount <= 0))
+    val.problem("count", "give exactly one of subjects or count (> 0)");
+  val.finish();
+
   Section sw(tableAt(root, "sweep"), f, "sweep", &problems);
   for (auto v : sw.integers("train_sizes", {})) e.trainSizes.push_back(static_cast<int>(v));
   e.repeats = static_cast<int>(sw.integer("repeats", 1));
@@ -114,6 +126,8 @@ void readDesign(const toml::table* root, const std::string& f, ProblemList& prob
     if (n < 1) sw.problem("train_sizes", "sizes must be >= 1, got " + std::to_string(n));
   if (e.repeats < 1) sw.problem("repeats", "expected >= 1");
   if (!(e.valFraction >= 0 && e.valFraction < 1)) sw.problem("val_fraction", "expected [0, 1)");
+  if (e.valFraction > 0 && (e.valCount > 0 || !e.valSubjects.empty()))
+    sw.problem("val_fraction", "give [validation] or [sweep] val_fraction, not both");
   sw.finish();
 }
 
@@ -225,6 +239,7 @@ nlohmann::json resolvedJson(const Experiment& e) {
   j["infer"] = config::toJson(e.infer);
   j["eval"] = config::toJson(e.eval);
   j["test"] = {{"subjects", e.testSubjects}, {"count", e.testCount}, {"seed", e.testSeed}};
+  j["validation"] = {{"subjects", e.valSubjects}, {"count", e.valCount}, {"seed", e.valSeed}};
   j["sweep"] = {{"train_sizes", e.trainSizes}, {"repeats", e.repeats}, {"seed", e.sweepSeed},
                 {"val_fraction", e.valFraction}, {"nested", "within a repeat, smaller sets are subsets of larger ones"}};
   nlohmann::json arms = nlohmann::json::array();
@@ -237,7 +252,8 @@ nlohmann::json resolvedJson(const Experiment& e) {
   for (const auto& [n, s] : e.sources)
     srcs[n] = {{"checkpoint", s.checkpoint.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.checkpoint.string())},
                {"pretrain", s.pretrain}, {"data", s.data.describe()},
-               {"train_studies", s.trainStudies}, {"test_studies", s.testStudies}, {"seed", s.seed},
+               {"train_studies", s.trainStudies}, {"test_studies", s.testStudies}, {"val_studies", s.valStudies},
+               {"seed", s.seed},
                {"train", config::toJson(s.train)}};
   j["sources"] = srcs;
   j["stats"] = {{"metrics", e.stats.metrics}, {"reference_arm", e.stats.referenceArm}, {"test", e.stats.test},
@@ -265,8 +281,8 @@ Experiment loadExperiment(const std::filesystem::path& file) {
   readDesign(root, f, problems, e);
   readArms(root, f, problems, e);
   readStats(root, f, problems, e);
-  top.markUsed({"data", "preprocess", "model", "train", "infer", "eval", "source", "sources", "test", "sweep", "arms",
-                "stats"});
+  top.markUsed({"data", "preprocess", "model", "train", "infer", "eval", "source", "sources", "test", "validation", "sweep",
+                "arms", "stats"});
   top.finish();
   checkSettings(e, f, problems);
   problems.throwIfAny();

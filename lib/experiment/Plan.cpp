@@ -55,12 +55,34 @@ Split splitTarget(const Experiment& e, const io::Manifest& target, Plan& plan, P
   for (const auto& s : testSubjects)
     if (sp.subjects.count(s))
       for (const auto& id : sp.subjects[s]) plan.testIds.push_back(id);
+  std::vector<std::string> rest;
   for (const auto& s : subjectList)
-    if (!sp.testSet.count(s)) sp.pool.push_back(s);
+    if (!sp.testSet.count(s)) rest.push_back(s);
+  std::set<std::string> valSet;
+  if (!e.valSubjects.empty()) {
+    for (const auto& s : e.valSubjects) {
+      if (!sp.subjects.count(s)) problems.add(f + ": [validation] subjects: '" + s + "' is not in the target data");
+      else if (sp.testSet.count(s)) problems.add(f + ": [validation] subjects: '" + s + "' is also a test subject");
+      valSet.insert(s);
+    }
+  } else if (e.valCount > 0) {
+    auto drawn = shuffled(rest, mix64(e.valSeed ^ 0x5a11dULL));
+    if (e.valCount >= static_cast<int>(drawn.size()))
+      problems.add(f + ": [validation] count: " + std::to_string(e.valCount) + " validation subjects leave none of the " +
+                   std::to_string(drawn.size()) + " (after the test set) for training");
+    drawn.resize(std::min<size_t>(drawn.size(), static_cast<size_t>(e.valCount)));
+    valSet.insert(drawn.begin(), drawn.end());
+  }
+  for (const auto& s : valSet)  // sorted
+    if (sp.subjects.count(s))
+      for (const auto& id : sp.subjects[s]) plan.valIds.push_back(id);
+  for (const auto& s : rest)
+    if (!valSet.count(s)) sp.pool.push_back(s);
   const int maxSize = *std::max_element(e.trainSizes.begin(), e.trainSizes.end());
   if (maxSize > static_cast<int>(sp.pool.size()))
     problems.add(f + ": [sweep] train_sizes: " + std::to_string(maxSize) + " training subjects requested, the pool has " +
-                 std::to_string(sp.pool.size()) + " (after the " + std::to_string(sp.testSet.size()) + " test subjects)");
+                 std::to_string(sp.pool.size()) + " (after the " + std::to_string(sp.testSet.size()) + " test and " +
+                 std::to_string(valSet.size()) + " validation subjects)");
   return sp;
 }
 
@@ -76,7 +98,9 @@ RunSpec sourceRun(const Experiment& e, const std::string& name, const SourceSpec
   const size_t nTest = std::min(ss.size(), static_cast<size_t>(std::max(0, s.testStudies)));
   const size_t nTrain = s.trainStudies > 0 ? std::min(ss.size() - nTest, static_cast<size_t>(s.trainStudies)) : ss.size() - nTest;
   std::vector<std::string> trainSubj(ss.begin() + static_cast<long>(nTest), ss.begin() + static_cast<long>(nTest + nTrain));
-  const size_t nVal = trainSubj.size() > 1 ? static_cast<size_t>(std::lround(s.valFraction * trainSubj.size())) : 0;
+  const size_t nVal = trainSubj.size() < 2 ? 0
+                      : s.valStudies > 0 ? std::min(trainSubj.size() - 1, static_cast<size_t>(s.valStudies))
+                                         : static_cast<size_t>(std::lround(s.valFraction * trainSubj.size()));
   for (size_t i = 0; i < nTest; ++i)
     for (const auto& id : sb[ss[i]]) r.testIds.push_back(id);
   for (size_t i = 0; i < trainSubj.size(); ++i)
@@ -156,6 +180,7 @@ void planSweep(const Experiment& e, Split& sp, const SourceRefs& refs, Plan& pla
         r.repeat = rep + 1;
         for (size_t i = 0; i < subset.size(); ++i)
           for (const auto& id : sp.subjects[subset[i]]) (i < nVal ? r.valIds : r.trainIds).push_back(id);
+        if (!plan.valIds.empty()) r.valIds = plan.valIds;  // the fixed validation set
         r.testIds = plan.testIds;
         r.train = arm.train;
         r.train.seed = mix64(e.sweepSeed ^ (static_cast<uint64_t>(rep + 1) << 20) ^ static_cast<uint64_t>(n));
@@ -184,6 +209,7 @@ void planSweep(const Experiment& e, Split& sp, const SourceRefs& refs, Plan& pla
 }  // namespace
 
 Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, bool generate, int threads) {
+  const std::string f = e.file.string();
   Plan plan;
   ProblemList problems;
   io::Manifest target = resolveManifest(e.data, dataRoot, generate, threads, "the target data");
@@ -192,6 +218,14 @@ Plan planExperiment(const Experiment& e, const std::filesystem::path& dataRoot, 
   Split sp = splitTarget(e, target, plan, problems);
   const SourceRefs refs = planSources(e, dataRoot, generate, threads, sp.testSet, plan, problems);
   planSweep(e, sp, refs, plan);
+  for (const auto* list : {&plan.sources, &plan.runs})
+    for (const auto& r : *list)
+      if (r.train.earlyStop && r.valIds.empty()) {
+        problems.add(f + ": " + (r.kind == "source" ? "[source " + r.arm + "]" : "arm '" + r.arm + "'") +
+                     ": early_stop = true needs validation studies (" +
+                     (r.kind == "source" ? "val_studies in [source.pretrain]" : "a [validation] section") + ")");
+        break;
+      }
   problems.throwIfAny();
   std::sort(plan.runs.begin(), plan.runs.end(), [](const RunSpec& a, const RunSpec& b) { return a.id < b.id; });
   return plan;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "lib/cache/Cache.h"
 #include "lib/config/Json.h"
 #include "lib/core/CpuFeatures.h"
+#include "lib/core/Csv.h"
 #include "lib/core/Error.h"
 #include "lib/core/FileLock.h"
 #include "lib/core/Fs.h"
@@ -93,6 +95,7 @@ train::TrainJob trainJob(const Context& cx, const RunSpec& r, const fs::path& di
   job.cache = cacheFile;
   job.trainIds = r.trainIds;
   job.valIds = r.valIds;
+  job.testIds = r.testIds;
   job.model = cx.e.model;
   job.model.inChannels = static_cast<int>(pre.channels.size());
   job.preprocess = pre;
@@ -101,10 +104,20 @@ train::TrainJob trainJob(const Context& cx, const RunSpec& r, const fs::path& di
   job.train.precision = job.train.resolvedPrecision();  // "auto" decided here, recorded in run.json
   if (!sourceCkpt.empty()) job.train.sourceCheckpoint = sourceCkpt;
   job.validation = cx.e.infer;
+  job.evaluation = cx.e.eval;
   job.outDir = dir / "model";
   job.progress = progress;
   job.label = r.id;
   return job;
+}
+
+// curve.csv: the run's evaluations along its training (iteration, split, metric, value); the report
+// gathers them into the experiment's budget.csv.
+void writeCurveCsv(const fs::path& file, const std::vector<train::CurvePoint>& curve) {
+  std::string out = "iteration,split,metric,value\n";
+  for (const auto& p : curve)
+    for (const auto& [k, v] : p.metrics) out += std::to_string(p.iteration) + "," + p.split + "," + k + "," + csvNumber(v) + "\n";
+  writeTextAtomic(file, out);
 }
 
 struct Timings {
@@ -131,8 +144,14 @@ nlohmann::json runRecord(const Context& cx, const RunSpec& r, const train::Train
   j["eval"] = config::toJson(cx.e.eval);
   j["seed"] = r.train.seed;
   j["train_result"] = {{"iterations", tr.iterations},
+                       {"max_iterations", job.train.iterations},
                        {"best_iteration", tr.bestIteration},
-                       {"best_val_f1", tr.bestValF1 < 0 ? nlohmann::json(nullptr) : nlohmann::json(tr.bestValF1)},
+                       {"stop_reason", tr.stopReason},
+                       {"val_metric", job.train.valMetric},
+                       {"best_val", tr.bestValF1 < 0 ? nlohmann::json(nullptr) : nlohmann::json(tr.bestValF1)},
+                       {"evaluations", std::count_if(tr.curve.begin(), tr.curve.end(),
+                                                     [](const train::CurvePoint& p) { return p.split == "validation"; })},
+                       {"train_seconds", t.train},
                        {"resumed", tr.resumed},
                        {"load_report", tr.loadReport.empty() ? nlohmann::json(nullptr) : nlohmann::json(tr.loadReport)},
                        {"frozen_parameters", tr.frozen.size()}};
@@ -173,8 +192,11 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   t.predict = since(t0);
   t0 = std::chrono::steady_clock::now();
   const io::Manifest test = subset(manifest, r.testIds);
-  auto rows = eval::evaluateSet(eval::findPredictions(test, dir / "pred"), cx.e.eval, false);
+  const auto pairs = eval::findPredictions(test, dir / "pred");
+  auto rows = eval::evaluateSet(pairs, cx.e.eval, false);
+  eval::writeFpRegionsCsv(dir / "fp_regions.csv", pairs, cx.e.eval);  // synthetic cohorts (region maps)
   eval::writePerStudyCsv(dir / "per_study.csv", rows, true);
+  writeCurveCsv(dir / "curve.csv", tr.curve);
   const std::string perStudyText = readText(dir / "per_study.csv");
   t.evaluate = since(t0);
   writeTextAtomic(dir / "run.json", runRecord(cx, r, job, tr, perStudyText, t).dump(2));

@@ -35,7 +35,8 @@ ExperimentInfo readExperimentInfo(const fs::path& expDir) {
     throw InputError("'" + expDir.string() + "': no experiment.json (not an mstransfer results folder)");
   auto ex = parseJsonFile(expDir / "experiment.json");
   ExperimentInfo info;
-  info.task = ex.value("task", ex.value("name", "experiment"));
+  info.name = ex.value("name", "experiment");
+  info.task = ex.value("task", info.name);
   info.description = ex.value("description", "");
   info.metricsShown = ex["stats"].value("metrics", std::vector<std::string>{"sensitivity", "ppv"});
   info.refArm = ex["stats"].value("reference_arm", "");

@@ -22,11 +22,15 @@ void refuseIncomplete(const fs::path& expDir, const ReportResult& res) {
                         "(completed runs are kept) to finish them:" + list);
 }
 
-void writeReportMd(const fs::path& expDir, const ExperimentInfo& info, const ReportResult& res, const std::string& srcMd) {
+void writeReportMd(const fs::path& expDir, const ExperimentInfo& info, const ReportResult& res, const std::string& srcMd,
+                   const std::string& trainingMd, const std::string& fpMd) {
   std::ostringstream md;
   md << "# " << info.task << "\n\n" << info.description << "\n\n";
   md << readText(expDir / "table.md") << "\n";
+  md << "## Training: what each cell rests on\n\n" << trainingMd << "\n";
+  if (fs::exists(expDir / "budget.png")) md << "![validation metrics against iterations](budget.png)\n\n";
   if (!srcMd.empty()) md << "## Source models\n\n" << srcMd << "\n";
+  if (!fpMd.empty()) md << "## Where the false positives are\n\n" << fpMd << "\n";
   if (res.figure) md << "![sensitivity and PPV against training-set size](figure.png)\n\n";
   md << "## Provenance\n\n- runs: " << res.runs << " (the current plan"
      << (res.stale ? "; " + std::to_string(res.stale) + " stale run folder(s) of earlier settings ignored" : std::string())
@@ -52,11 +56,17 @@ ReportResult buildReport(const fs::path& expDir) {
   const Pooled pooled = writeSummary(expDir, info, rows, sizes);
   const auto cmps = compareArms(info, rows, sizes);
   writeComparisons(expDir, info.task, cmps);
-  writeTables(expDir, info, sizes, pooled, cmps);
+  const auto training = loadTraining(runDirs), sourceTraining = loadTraining(sourceDirs);
+  writeTables(expDir, info, sizes, pooled, cmps, cellFlags(training));
+  std::vector<RunTraining> all = sourceTraining;
+  all.insert(all.end(), training.begin(), training.end());
+  writeBudget(expDir, info.name, all);
   const std::string srcMd = writeSources(expDir, info.task, sourceDirs);
+  const std::string fpMd = writeFpRegions(expDir, info.task, runDirs);
   res.figure = !rows.empty() && drawFigure(expDir);
-  writeReportMd(expDir, info, res, srcMd);
-  for (const char* f : {"per_study.csv", "summary.csv", "comparisons.csv", "table.md", "table.csv", "table.tex"})
+  writeReportMd(expDir, info, res, srcMd, trainingMarkdown(info, training, sourceTraining), fpMd);
+  for (const char* f : {"per_study.csv", "summary.csv", "comparisons.csv", "table.md", "table.csv", "table.tex",
+                        "budget.csv", "training.csv"})
     res.files.push_back(expDir / f);
   return res;
 }

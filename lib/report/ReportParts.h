@@ -3,6 +3,7 @@
 // together in buildReport().
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -27,7 +28,7 @@ struct Row {
 
 // What the report needs from experiment.json.
 struct ExperimentInfo {
-  std::string task, description, refArm, testName;
+  std::string name, task, description, refArm, testName;
   std::vector<std::string> metricsShown, arms;
   std::map<std::string, std::string> refOf;  // arm -> the arm it is compared against (itself: none)
   stats::PairedOptions paired;
@@ -69,12 +70,37 @@ Pooled writeSummary(const std::filesystem::path& expDir, const ExperimentInfo& i
 std::vector<Comparison> compareArms(const ExperimentInfo& info, const std::vector<Row>& rows, const std::set<int>& sizes);
 void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps);
 
+// Budget.cpp: how each run trained (run.json) and its evaluations (curve.csv).
+struct RunTraining {
+  std::filesystem::path dir;
+  std::string id, kind, arm, stopReason = "budget", valMetric = "f1";
+  int size = 0, repeat = 0;                 // sources: size = number of training studies
+  int64_t iterations = 0, maxIterations = 0, bestIteration = 0;
+  double trainSeconds = 0, bestVal = NAN;
+};
+struct CellFlag {
+  bool cap = false, neverLearned = false, fixedBudget = false;
+};
+using CellFlags = std::map<std::pair<std::string, int>, CellFlag>;  // (arm, size)
+std::vector<RunTraining> loadTraining(const std::vector<std::filesystem::path>& runDirs);
+CellFlags cellFlags(const std::vector<RunTraining>& runs);
+// budget.csv (every evaluation of every run and source) and training.csv (one row per run).
+void writeBudget(const std::filesystem::path& expDir, const std::string& experiment, const std::vector<RunTraining>& runs);
+// The training table of report.md: per size and arm, stop reasons, iterations to best, compute time.
+std::string trainingMarkdown(const ExperimentInfo& info, const std::vector<RunTraining>& runs,
+                             const std::vector<RunTraining>& sources);
+
 // Tables.cpp
 void writeTables(const std::filesystem::path& expDir, const ExperimentInfo& info, const std::set<int>& sizes,
-                 const Pooled& pooled, const std::vector<Comparison>& cmps);
+                 const Pooled& pooled, const std::vector<Comparison>& cmps, const CellFlags& flags);
 // sources.csv; returns the markdown lines for report.md.
 std::string writeSources(const std::filesystem::path& expDir, const std::string& task,
                          const std::vector<std::filesystem::path>& sourceDirs);
+
+// FpRegions.cpp: fp_regions.csv of the experiment from each run's; the markdown table for report.md
+// ("" and no file when no run has one: cohorts without region maps).
+std::string writeFpRegions(const std::filesystem::path& expDir, const std::string& task,
+                           const std::vector<std::filesystem::path>& runDirs);
 
 // Figures.cpp: figure.png/pdf through analysis/plot_results.py; false when it could not be made.
 bool drawFigure(const std::filesystem::path& expDir);

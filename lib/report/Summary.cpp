@@ -10,12 +10,7 @@ namespace mst::report {
 
 namespace fs = std::filesystem;
 
-std::string fmt(double v) {
-  if (!std::isfinite(v)) return "";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+std::string fmt(double v) { return csvNumber(v); }
 
 std::map<std::string, double> perStudyMeans(const std::vector<Row>& rows, const std::string& arm, int size,
                                             const std::string& metric) {

@@ -1,4 +1,5 @@
 // table.md / table.csv / table.tex laid out like the study, and sources.csv.
+#include <algorithm>
 #include <cstdio>
 
 #include "lib/core/Csv.h"
@@ -39,6 +40,8 @@ std::string texEscape(const std::string& s) {
   size_t p;
   while ((p = o.find("±")) != std::string::npos) o.replace(p, std::string("±").size(), "$\\pm$");
   while ((p = o.find("<")) != std::string::npos) o.replace(p, 1, "$<$");
+  while ((p = o.find("†")) != std::string::npos) o.replace(p, std::string("†").size(), "$^\\dagger$");
+  while ((p = o.find("‡")) != std::string::npos) o.replace(p, std::string("‡").size(), "$^\\ddagger$");
   return o;
 }
 
@@ -81,7 +84,7 @@ std::string tableNote(const ExperimentInfo& info) {
 }  // namespace
 
 void writeTables(const fs::path& expDir, const ExperimentInfo& info, const std::set<int>& sizes, const Pooled& pooled,
-                 const std::vector<Comparison>& cmps) {
+                 const std::vector<Comparison>& cmps, const CellFlags& flags) {
   // p-values: reference arm vs that arm, unadjusted (Holm-adjusted in comparisons.csv).
   auto pOf = [&](const std::string& arm, int size, const std::string& metric) {
     for (const auto& c : cmps)
@@ -89,23 +92,42 @@ void writeTables(const fs::path& expDir, const ExperimentInfo& info, const std::
         return info.testName == "t" ? c.r.t.p.value_or(NAN) : c.r.w.p.value_or(NAN);
     return static_cast<double>(NAN);
   };
-  std::vector<std::string> header = {"n train"};
+  std::vector<std::string> header = {"n train", "n test"};
   for (const auto& metric : info.metricsShown)
     for (const auto& arm : info.arms) header.push_back(arm + " " + metric);
   Table table;
+  bool anyCap = false, anyNever = false, anyFixed = false, anyFew = false;
   for (int size : sizes) {
-    std::vector<std::string> line = {std::to_string(size)};
+    int64_t nRow = 0;
+    for (const auto& [k, c] : pooled)
+      if (std::get<1>(k) == size) nRow = std::max(nRow, c.n);
+    std::vector<std::string> line = {std::to_string(size), std::to_string(nRow)};
     for (const auto& metric : info.metricsShown)
       for (const auto& arm : info.arms) {
         auto it = pooled.find({arm, size, metric});
         const Cell c = it == pooled.end() ? Cell{} : it->second;
-        std::string cell = meanSe(c.mean, c.se, c.n >= 2);
-        if (arm != info.refOf.at(arm) && c.n > 0) cell += " (" + formatP(pOf(arm, size, metric)) + ")";
+        // Fewer than 3 studies: the mean and its n, no SE and no p.
+        std::string cell = meanSe(c.mean, c.se, c.n >= 3);
+        if (c.n > 0 && c.n < 3) anyFew = true;
+        if (c.n != nRow && c.n > 0) cell += " (n = " + std::to_string(c.n) + ")";
+        if (arm != info.refOf.at(arm) && c.n >= 3) cell += " (" + formatP(pOf(arm, size, metric)) + ")";
+        const auto f = flags.find({arm, size});
+        if (f != flags.end()) {
+          if (f->second.cap) cell += " †";
+          if (f->second.neverLearned) cell += " ‡";
+          anyCap |= f->second.cap;
+          anyNever |= f->second.neverLearned;
+          anyFixed |= f->second.fixedBudget;
+        }
         line.push_back(cell);
       }
     table.push_back(line);
   }
-  const std::string note = tableNote(info);
+  std::string note = tableNote(info);
+  if (anyFew) note += " Cells on fewer than 3 studies show their n and no SE or p.";
+  if (anyCap) note += " † at least one run of the cell reached the iteration cap while still improving on validation: not converged.";
+  if (anyNever) note += " ‡ at least one run of the cell never rose above its starting validation level: not a trained model.";
+  if (anyFixed) note += " Runs trained a fixed number of iterations without early stopping: convergence was not checked.";
   writeTextAtomic(expDir / "table.md", "**" + info.task + "**\n\n" + markdown(header, table) + "\n" + note + "\n");
   std::string csv = csvLine(header);
   for (const auto& l : table) csv += csvLine(l);

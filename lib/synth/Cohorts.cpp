@@ -210,6 +210,7 @@ void keepRendered(Study& st, Rendered img, const std::vector<std::string>& names
   for (size_t c = 0; c < names.size(); ++c) st.channels.emplace_back(names[c], std::move(img.images[c]));
   st.label = std::move(img.label);
   st.brainmask = std::move(img.brainmask);
+  st.regions = std::move(img.regions);
 }
 
 void msFlairStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
@@ -259,6 +260,7 @@ void msLongitudinalStudy(const CohortOptions& o, Rng& rng, Subject& subject, Stu
   st.channels = {{"flair_prior", std::move(priorImg)}, {"flair", std::move(b.images[0])}};
   st.label = std::move(b.label);
   st.brainmask = std::move(b.brainmask);
+  st.regions = std::move(b.regions);
 }
 
 void msEnhancementStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
@@ -441,7 +443,7 @@ nlohmann::ordered_json optionsJson(const CohortOptions& o) {
   j["spacing_mm"] = o.spacingMm;
   j["skull"] = o.skull;
   j["longitudinal_mode"] = o.longitudinalMode;
-  j["generator_version"] = 1;
+  j["generator_version"] = 2;  // 2: <subject>_regions.nii.gz
   return j;
 }
 }  // namespace
@@ -492,6 +494,9 @@ std::filesystem::path generateCohort(const CohortOptions& o, const std::filesyst
     row.brainmask = dir / (st.subject + "_brainmask.nii.gz");
     io::writeMask(row.label, st.label);
     io::writeMask(row.brainmask, st.brainmask);
+    FloatVolume regions(st.regions.geom, 0.0f);
+    for (size_t v = 0; v < regions.data.size(); ++v) regions.data[v] = st.regions.data[v];
+    io::writeImage(dir / (st.subject + "_regions.nii.gz"), regions);
     rows[static_cast<size_t>(i)] = row;
     lesions[static_cast<size_t>(i)] = st.lesions;
     std::lock_guard<std::mutex> lock(mu);

@@ -220,6 +220,36 @@ Tissue Subject::tissue(const Vec3& p, double pv) const {
   return t;
 }
 
+const char* regionName(int r) {
+  switch (r) {
+    case kPeriventricular: return "periventricular";
+    case kDeepWhiteMatter: return "deep_white_matter";
+    case kJuxtacortical: return "juxtacortical_cortical";
+    case kPosteriorFossa: return "posterior_fossa";
+    case kOtherRegion: return "other";
+    default: return "outside_brain";
+  }
+}
+
+Region Subject::region(const Vec3& u, const Tissue& t) const {
+  if (t.brain < 0.5) return kOutside;
+  if (sdInfratentorial(u) < 0 && u[2] < -14.0) return kPosteriorFossa;
+  const double vent = sdVentricles(u);
+  if (vent < 0) return kOtherRegion;
+  if (vent < 5.0) return kPeriventricular;
+  if (t.gm > 0.2 || t.depth < cortexMm_ + 3.0) return kJuxtacortical;
+  // Sulcal CSF or cortex within 3 mm (the tissue model has no distance to sulci: probe around).
+  for (int a = 0; a < 3; ++a)
+    for (int s : {-1, 1}) {
+      Vec3 q = u;
+      q[a] += s * 3.0;
+      const Tissue n = tissue(q, 1.0);
+      if (n.gm > 0.5 * n.brain && n.brain > 0.5) return kJuxtacortical;
+    }
+  if (sdDeep(u) < 0) return kOtherRegion;
+  return kDeepWhiteMatter;
+}
+
 bool Subject::inWhiteMatter(const Vec3& p, double margin) const {
   const Tissue c = tissue(p, 0.5);
   if (c.wm < 0.95) return false;
@@ -375,6 +405,7 @@ Rendered render(const Subject& subject, const RenderOptions& o) {
   for (size_t c = 0; c < o.contrasts.size(); ++c) out.images.emplace_back(g, 0.0f);
   out.brainmask = MaskVolume(g, 0);
   out.label = MaskVolume(g, 0);
+  out.regions = MaskVolume(g, 0);
   ValueNoise bias(o.seed * 11 + 5), dura(o.seed * 11 + 6);
   Rng noiseRng(o.seed * 11 + 7);
   std::vector<std::array<double, 3>> biasAmp(o.contrasts.size());
@@ -401,7 +432,10 @@ Rendered render(const Subject& subject, const RenderOptions& o) {
         const Vec3 u = subject.deform(p);
         const Tissue t = subject.tissue(u, pv);
         const size_t idx = out.brainmask.index(i, j, k);
-        if (t.brain >= 0.5) out.brainmask.data[idx] = 1;
+        if (t.brain >= 0.5) {
+          out.brainmask.data[idx] = 1;
+          out.regions.data[idx] = subject.region(u, t);
+        }
         if (t.brain <= 0 && !o.skull) continue;
         Signal s;
         s.flair = t.wm * kFlair.wm + t.gm * kFlair.gm + t.deep * kFlair.deep + t.cereb * kFlair.cereb + t.csf * kFlair.csf;

@@ -58,6 +58,18 @@ struct Vessel {
   double radius = 0.8;
 };
 
+// Anatomical region of a brain voxel, as lesion locations are reported in MS
+// (McDonald criteria): where false-positive lesions fall (report fp_regions.csv).
+enum Region : uint8_t {
+  kOutside = 0,
+  kPeriventricular = 1,  // within 5 mm of a lateral/third ventricle (supratentorial)
+  kDeepWhiteMatter = 2,  // other supratentorial white matter
+  kJuxtacortical = 3,    // cortex, sulcal CSF, and white matter within 3 mm of them
+  kPosteriorFossa = 4,   // cerebellum, brainstem, fourth ventricle
+  kOtherRegion = 5,      // deep grey nuclei and ventricular CSF
+};
+const char* regionName(int region);
+
 // Tissue fractions at a point (sum of csf, gm, wm = brain).
 struct Tissue {
   double brain = 0, csf = 0, gm = 0, deep = 0, cereb = 0, wm = 0;
@@ -71,6 +83,8 @@ class Subject {
   Tissue tissue(const Vec3& anatomical, double pvWidth) const;
   Vec3 deform(const Vec3& p) const;  // subject frame -> template frame (where anatomy is defined)
   bool clearlyOutside(const Vec3& p) const;  // conservative: no brain within reach of the deformation
+  // Region of template point u whose tissue (any partial-volume width) is t.
+  Region region(const Vec3& u, const Tissue& t) const;
   // Placement helpers, in the template frame.
   bool inWhiteMatter(const Vec3& p, double marginMm) const;
   bool inInfratentorial(const Vec3& p, double marginMm) const;
@@ -120,6 +134,7 @@ struct Rendered {
   std::vector<FloatVolume> images;  // one per contrast
   MaskVolume brainmask;
   MaskVolume label;                 // labelled blobs
+  MaskVolume regions;               // Region of each brain-mask voxel (0 outside)
 };
 
 Rendered render(const Subject& subject, const RenderOptions& options);

@@ -71,6 +71,7 @@ struct Study {
   std::string subject, session;
   std::vector<std::pair<std::string, FloatVolume>> channels;
   MaskVolume label, brainmask;
+  MaskVolume regions;                   // Region (Phantom.h) per voxel, written as <subject>_regions.nii.gz
   std::vector<LesionRecord> lesions;
   std::optional<Rigid> priorTransform;  // ms_longitudinal transform mode: reference -> prior image
 };

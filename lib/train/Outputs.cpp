@@ -40,6 +40,8 @@ std::string sidecarJson(const TrainJob& job, const std::string& configHash, cons
   j["config_hash"] = configHash;
   j["best_val_f1"] = s.bestValF1 < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.bestValF1);
   j["best_iteration"] = s.bestIteration;
+  j["val_metric"] = c.valMetric;
+  if (status != "running") j["stop_reason"] = stopReason(s.stop, c.earlyStop);
   j["train_studies"] = job.trainIds;
   j["val_studies"] = job.valIds;
   j["seed"] = c.seed;
@@ -65,7 +67,7 @@ TrainingLog::TrainingLog(const TrainJob& job, std::filesystem::path file) : c_(j
   if (job.progress) bar_ = std::make_unique<Progress>(job.label, c_.iterations);
 }
 
-void TrainingLog::step(int64_t it, int64_t batch, const std::array<double, 3>& losses) {
+void TrainingLog::step(int64_t it, int64_t batch, const std::array<double, 3>& losses, double lr) {
   const auto [lv, dval, bval] = losses;
   patches_ += batch;
   ema_ = ema_ < 0 ? lv : 0.95 * ema_ + 0.05 * lv;
@@ -73,7 +75,7 @@ void TrainingLog::step(int64_t it, int64_t batch, const std::array<double, 3>& l
   const double rate = el > 0 ? static_cast<double>(patches_) / el : 0.0;
   if ((it + 1) % c_.logEvery == 0 || it + 1 == c_.iterations)
     appendLine(file_, nlohmann::json({{"iteration", it + 1}, {"loss", lv}, {"dice_loss", dval}, {"bce", bval},
-                                      {"lr", c_.lr * scheduleFactor(c_, it)}, {"patches_per_s", rate}, {"elapsed_s", el}})
+                                      {"lr", lr}, {"patches_per_s", rate}, {"elapsed_s", el}})
                           .dump());
   if (bar_) {
     char extra[96];

@@ -33,7 +33,7 @@ class TrainingLog {
  public:
   TrainingLog(const TrainJob& job, std::filesystem::path file);
   // losses: total, Dice loss, BCE of iteration `it` (0-based) on a batch of `batch` patches.
-  void step(int64_t it, int64_t batch, const std::array<double, 3>& losses);
+  void step(int64_t it, int64_t batch, const std::array<double, 3>& losses, double lr);
   void finish();
 
  private:

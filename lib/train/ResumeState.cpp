@@ -31,6 +31,36 @@ namespace {
 
 json toJson(const FileRecord& r) { return {{"name", r.name}, {"size", r.size}, {"hash", r.hash}}; }
 
+// The early-stopping state and the curve travel with each generation, so a resumed run stops where
+// the uninterrupted one would and writes the same curve.
+void stateExtrasToJson(const LoopState& s, json& gen) {
+  const StopState& t = s.stop;
+  gen["early_stop"] = {{"started", t.started}, {"start", t.start}, {"best", t.best}, {"best_iteration", t.bestIteration},
+                       {"since_best", t.sinceBest}, {"learned", t.learned}, {"plateau", t.plateau},
+                       {"reductions", t.reductions}};
+  json curve = json::array();
+  for (const auto& p : s.curve) curve.push_back({{"iteration", p.iteration}, {"split", p.split}, {"metrics", p.metrics}});
+  gen["curve"] = curve;
+}
+
+void stateExtrasFromJson(const json& gen, LoopState& s) {
+  if (gen.contains("early_stop")) {
+    const json& e = gen["early_stop"];
+    StopState& t = s.stop;
+    t.started = e.at("started").get<bool>();
+    t.start = e.at("start").get<double>();
+    t.best = e.at("best").get<double>();
+    t.bestIteration = e.at("best_iteration").get<int64_t>();
+    t.sinceBest = e.at("since_best").get<int>();
+    t.learned = e.at("learned").get<bool>();
+    t.plateau = e.at("plateau").get<bool>();
+    t.reductions = e.at("reductions").get<int>();
+  }
+  for (const auto& p : gen.value("curve", json::array()))
+    s.curve.push_back({p.at("iteration").get<int64_t>(), p.at("split").get<std::string>(),
+                       p.at("metrics").get<std::map<std::string, double>>()});
+}
+
 FileRecord fromJson(const json& j) {
   FileRecord r;
   r.name = j.at("name").get<std::string>();
@@ -105,6 +135,7 @@ std::optional<ResumeStore::Loaded> ResumeStore::load() {
       l.state.bestValF1 = gen.at("best_val_f1").get<double>();
       l.state.bestIteration = gen.at("best_iteration").get<int64_t>();
       l.state.status = gen.at("status").get<std::string>();
+      stateExtrasFromJson(gen, l.state);
       l.model = model::loadStateDict(dir_ / m.name);
       l.optimFile = dir_ / o.name;
       l.best = b;
@@ -147,6 +178,7 @@ void ResumeStore::commit(const LoopState& s, const model::StateDict& weights, to
               {"model", toJson(recordFile(dir_, mName))},
               {"optim", toJson(recordFile(dir_, oName))},
               {"best", best_ ? toJson(*best_) : json(nullptr)}};
+  stateExtrasToJson(s, gen);
   json gens = json::array({gen});
   if (!previousGeneration_.empty()) {
     json prev = json::parse(previousGeneration_);

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "lib/model/Checkpoint.h"
+#include "lib/train/EarlyStop.h"
 
 namespace mst::train {
 
@@ -35,6 +36,8 @@ struct LoopState {
   double bestValF1 = -1;        // -1: no validation yet
   int64_t bestIteration = 0;    // iteration whose weights are in the best file (0: none)
   std::string status = "running";  // running | interrupted | finished
+  StopState stop;               // early stopping (see EarlyStop.h)
+  std::vector<CurvePoint> curve;   // every evaluation so far
 };
 
 struct FileRecord {

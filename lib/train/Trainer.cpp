@@ -27,7 +27,7 @@ namespace {
 int64_t gInterruptAfter = 0;
 
 struct Studies {
-  std::vector<int> trainIdx, valIdx;
+  std::vector<int> trainIdx, valIdx, testIdx;
 };
 
 // Cache indices of the training and validation studies; every unknown id is reported at once.
@@ -45,7 +45,14 @@ Studies resolveStudies(const TrainJob& job, const cache::CacheReader& reader) {
     if (i < 0) problems.add("train: validation study '" + id + "' is not in cache '" + job.cache.string() + "'");
     out.valIdx.push_back(i);
   }
+  if (job.train.testCurve)
+    for (const auto& id : job.testIds) {
+      const int i = reader.indexOf(id);
+      if (i < 0) problems.add("train: test study '" + id + "' is not in cache '" + job.cache.string() + "'");
+      out.testIdx.push_back(i);
+    }
   if (job.trainIds.empty()) problems.add("train: no training studies");
+  if (job.train.earlyStop && job.valIds.empty()) problems.add("train: early_stop = true needs validation studies");
   if (static_cast<int>(reader.channels().size()) != job.model.inChannels)
     problems.add("model: in_channels " + std::to_string(job.model.inChannels) + " but the cache has " +
                  std::to_string(reader.channels().size()) + " channels");
@@ -134,10 +141,12 @@ void restore(model::UNet3d& net, Optim& opt, const ResumeStore::Loaded& loaded) 
   opt.opt->load(in);
 }
 
-void fill(TrainResult& res, const LoopState& st) {
+void fill(TrainResult& res, const LoopState& st, const TrainConfig& c) {
   res.iterations = st.iteration;
-  res.bestValF1 = st.bestValF1;
+  res.bestValF1 = st.stop.started ? st.bestValF1 : -1;
   res.bestIteration = st.bestIteration;
+  res.stopReason = stopReason(st.stop, c.earlyStop);
+  res.curve = st.curve;
 }
 
 }  // namespace
@@ -148,6 +157,7 @@ TrainResult train(const TrainJob& requested) {
   TrainJob job = requested;
   job.train.precision = job.train.resolvedPrecision();  // recorded resolved in the sidecars
   if (job.validation.precision == "train") job.validation.precision = job.train.precision;
+  if (job.train.valOverlap >= 0) job.validation.overlap = job.train.valOverlap;
   const TrainConfig& c = job.train;
   c.validate("train: ");
   job.model.validate("model: ");
@@ -163,7 +173,7 @@ TrainResult train(const TrainJob& requested) {
   auto loaded = files.store.load();
   if (loaded && loaded->state.status == "finished") {
     files.exportFinal(loaded->state, loaded->model);
-    fill(res, loaded->state);
+    fill(res, loaded->state, c);
     res.alreadyDone = true;
     return res;
   }
@@ -187,31 +197,42 @@ TrainResult train(const TrainJob& requested) {
   };
 
   TrainingLog tlog(job, files.logFile());
+  const bool validating = !files.studies.valIdx.empty() && c.valEvery > 0;
+  auto evaluate = [&](int64_t done) {
+    evaluateAndKeepBest(net, *files.reader, files.studies.valIdx, files.studies.testIdx, job, device, done,
+                        files.logFile(), st, files.store);
+  };
+  if (validating && !st.stop.started) evaluate(0);  // the starting level (and the first best)
   net->train();
+  int64_t end = c.iterations;
   for (int64_t it = st.iteration; it < c.iterations; ++it) {
     if (gInterruptAfter > 0 && it >= gInterruptAfter) {
       commit(it, "interrupted");
       res.iterations = it;
       return res;
     }
-    setLr(opt, c, scheduleFactor(c, it));
+    const double lrFactor = scheduleFactor(c, it, st.stop.reductions);
+    setLr(opt, c, lrFactor);
     torch::manual_seed(mix64(c.seed + static_cast<uint64_t>(it)));  // dropout: a function of the iteration
     const cache::Batch b = sampler.next();
-    tlog.step(it, b.n, step(net, opt, job, b, device));
+    tlog.step(it, b.n, step(net, opt, job, b, device), c.lr * lrFactor);
     const bool lastIt = it + 1 == c.iterations;
-    if (!files.studies.valIdx.empty() && c.valEvery > 0 && ((it + 1) % c.valEvery == 0 || lastIt))
-      validateAndKeepBest(net, *files.reader, files.studies.valIdx, job, device, it + 1, files.logFile(), st, files.store);
+    if (validating && ((it + 1) % c.valEvery == 0 || lastIt)) evaluate(it + 1);
+    if (st.stop.plateau) {
+      end = it + 1;
+      break;
+    }
     if ((it + 1) % c.checkpointEvery == 0 && !lastIt) commit(it + 1, "running");
   }
   const model::StateDict finalWeights = model::stateDict(*net);
-  if (st.bestIteration == 0) {  // no validation: the final weights are the best
-    st.bestIteration = c.iterations;
-    files.store.saveBest(finalWeights, c.iterations);
+  if (!st.stop.started) {  // no validation: the final weights are the best
+    st.bestIteration = end;
+    files.store.saveBest(finalWeights, end);
   }
-  commit(c.iterations, "finished");
+  commit(end, "finished");
   files.exportFinal(st, finalWeights);
   tlog.finish();
-  fill(res, st);
+  fill(res, st, c);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

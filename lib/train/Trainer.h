@@ -6,7 +6,8 @@
 // cosine schedule with optional linear warm-up. Every `valEvery` iterations
 // the held-out studies are predicted with the sliding window and scored by
 // lesion-wise F1 (criterion "any", 26-connectivity); best and last
-// checkpoints are kept. A run resumes exactly after an interruption (model,
+// checkpoints are kept; with early_stop the run ends on a validation plateau
+// (EarlyStop.h), and every evaluation is kept as the run's budget curve. A run resumes exactly after an interruption (model,
 // optimiser, sampler position, iteration, best weights; see ResumeState.h):
 // on CPU, results are bit-identical for a given seed and thread count, and a
 // damaged resume file falls back to an older generation or a fresh start.
@@ -30,7 +31,9 @@
 #include "lib/config/TrainConfig.h"
 #include "lib/config/InferConfig.h"
 #include "lib/config/ModelConfig.h"
+#include "lib/config/EvalConfig.h"
 #include "lib/preprocess/Preprocess.h"
+#include "lib/train/EarlyStop.h"
 
 namespace mst::train {
 
@@ -38,10 +41,12 @@ namespace mst::train {
 struct TrainJob {
   std::filesystem::path cache;
   std::vector<std::string> trainIds, valIds;
+  std::vector<std::string> testIds;         // scored at each evaluation when train.test_curve (descriptive)
   model::UNetOptions model;
   preprocess::PreprocessConfig preprocess;  // recorded in the checkpoint for prediction
   TrainConfig train;
   infer::InferConfig validation;            // sliding window settings for validation
+  metrics::LesionOptions evaluation;        // lesion definition of the curve's metrics ([eval])
   std::filesystem::path outDir;
   bool progress = true;
   std::string label = "train";              // progress bar label
@@ -50,8 +55,10 @@ struct TrainJob {
 struct TrainResult {
   std::filesystem::path best, last;
   int64_t iterations = 0;
-  double bestValF1 = -1;       // -1 without validation
+  double bestValF1 = -1;       // best validation metric (train.val_metric); -1 without validation
   int64_t bestIteration = 0;
+  std::string stopReason;      // "plateau", "cap", "never_learned" or "budget" (see EarlyStop.h)
+  std::vector<CurvePoint> curve;  // every evaluation (validation, and test when asked)
   double seconds = 0;
   bool resumed = false, alreadyDone = false;
   std::string loadReport;      // transfer: what was loaded, adapted, new

@@ -1,7 +1,9 @@
-// Validation during training: the held-out studies are predicted with the
-// sliding window and scored by mean lesion-wise F1 (criterion "any",
-// 26-connectivity; undefined F1s skipped, a study with neither true nor
-// predicted lesions counts as 1). The best weights go to the resume store.
+// Evaluation during training: studies of a split are predicted with the
+// sliding window (the run's [infer] settings) and scored with the lesion-wise
+// metrics (criterion "any", 26-connectivity). Each metric is the mean over
+// the studies where it is defined; F1 is defined on every study (1 with
+// neither true nor predicted lesions, 0 when only one side has any). The validation metric drives model selection
+// and early stopping (EarlyStop.h); test scores are descriptive only.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,17 +14,21 @@
 #include "lib/cache/Cache.h"
 #include "lib/config/InferConfig.h"
 #include "lib/model/UNet3d.h"
+#include "lib/train/EarlyStop.h"
 #include "lib/train/ResumeState.h"
 #include "lib/train/Trainer.h"
 
 namespace mst::train {
 
-double validationF1(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& studies,
-                    const Size3& patch, const infer::InferConfig& cfg, const torch::Device& device);
+// Means of sensitivity, ppv, f1, dice under `lesion`, and f1_anima (the same with the Anima criterion).
+CurvePoint scoreStudies(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& studies,
+                        const Size3& patch, const infer::InferConfig& cfg, const metrics::LesionOptions& lesion,
+                        const torch::Device& device);
 
-// Scores the network after `iteration`, logs it, and keeps the weights when they are the best so far.
-void validateAndKeepBest(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& valIdx,
-                         const TrainJob& job, const torch::Device& device, int64_t iteration,
-                         const std::filesystem::path& logFile, LoopState& st, ResumeStore& store);
+// Evaluates after `iteration` (validation, and the test studies when asked), appends to the curve and
+// the log, applies the early-stopping rule and keeps the weights when they are the best so far.
+void evaluateAndKeepBest(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& valIdx,
+                         const std::vector<int>& testIdx, const TrainJob& job, const torch::Device& device,
+                         int64_t iteration, const std::filesystem::path& logFile, LoopState& st, ResumeStore& store);
 
 }  // namespace mst::train

@@ -121,7 +121,7 @@ TEST(SettingsValidate, ChoicesAndRangesNameTheField) {
   t.lr = -1;
   t.augment.flipProb = 2;
   auto p = problemsOf([&] { t.validate("exp.toml: [train] "); });
-  EXPECT_TRUE(anyHas(p, "exp.toml: [train] schedule: expected one of poly, cosine, constant, got 'step'"));
+  EXPECT_TRUE(anyHas(p, "exp.toml: [train] schedule: expected one of poly, cosine, constant, plateau, got 'step'"));
   EXPECT_TRUE(anyHas(p, "exp.toml: [train] lr: expected 0 < lr < 10"));
   // Nested settings are checked after their parent's.
   t.schedule = "poly";
