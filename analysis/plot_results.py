@@ -5,7 +5,7 @@ values averaged over repeats). Reads EXPERIMENT_DIR/summary.csv (rows with
 repeat == "all"), writes EXPERIMENT_DIR/figure.png and figure.pdf. When the
 runs recorded evaluations along their training (budget.csv), also writes
 budget.png and budget.pdf: validation (solid) and test (dashed, descriptive)
-sensitivity, PPV and F1 against iterations, one panel per training size, one
+sensitivity, PPV, F1 and the selection metric against iterations, one panel per training size, one
 colour per arm, one line per repeat.
 
     python3 analysis/plot_results.py results/demo_flair
@@ -38,6 +38,9 @@ def budget_figure(d, exp):
     arms = [a["name"] for a in exp.get("arms", [])]
     sizes = sorted({int(r["train_size"]) for r in rows})
     metrics = ["sensitivity", "ppv", "f1"]
+    selection = exp.get("train", {}).get("val_metric", "f1")
+    if selection not in metrics:
+        metrics.append(selection)  # the metric that selected checkpoints and stopped the runs
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     fig, axes = plt.subplots(len(metrics), len(sizes), figsize=(3.4 * len(sizes), 2.6 * len(metrics)),
                              squeeze=False, sharex=True, sharey=True)
@@ -61,7 +64,7 @@ def budget_figure(d, exp):
             if i == 0:
                 ax.set_title(f"n = {size}")
             if j == 0:
-                ax.set_ylabel({"ppv": "PPV", "f1": "F1"}.get(metric, metric))
+                ax.set_ylabel({"ppv": "PPV", "f1": "F1", "f1_anima": "F1 (Anima rule)"}.get(metric, metric))
             if i == len(metrics) - 1:
                 ax.set_xlabel("iteration")
     axes[0][0].legend(frameon=False, fontsize=7)

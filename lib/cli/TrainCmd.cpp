@@ -83,8 +83,9 @@ void printResult(const train::TrainResult& r, const train::TrainConfig& tc, cons
   if (!r.loadReport.empty()) std::cout << "initialised from " << tc.sourceCheckpoint.string() << ":\n" << r.loadReport;
   if (!r.frozen.empty()) std::cout << "frozen parameters: " << r.frozen.size() << "\n";
   if (r.alreadyDone) std::cout << out << ": already trained (" << r.iterations << " iterations)\n";
-  std::cout << "best: " << r.best.string() << " (iteration " << r.bestIteration << ", validation lesion F1 "
-            << (r.bestValF1 >= 0 ? std::to_string(r.bestValF1) : std::string("n/a")) << ")\n";
+  std::cout << "best: " << r.best.string() << " (iteration " << r.bestIteration << ", validation " << tc.valMetric
+            << " " << (r.bestValF1 >= 0 ? std::to_string(r.bestValF1) : std::string("n/a")) << "); stopped: " << r.stopReason
+            << " after " << r.iterations << " iterations\n";
 }
 
 }  // namespace

@@ -11,6 +11,8 @@ void InferConfig::validate(const std::string& where) const {
   if (!(threshold > 0 && threshold < 1)) p.add(where + "threshold: expected (0, 1), got " + std::to_string(threshold));
   if (windowBatch < 1) p.add(where + "window_batch: expected >= 1");
   if (minComponentVoxels < 0) p.add(where + "min_component_voxels: expected >= 0");
+  for (auto c : minComponentChoices)
+    if (c < 0) p.add(where + "min_component_choices: expected sizes >= 0, got " + std::to_string(c));
   for (int a : mirrorAxes)
     if (a < 0 || a > 2) p.add(where + "mirror_axes: expected axes 0 (x), 1 (y), 2 (z), got " + std::to_string(a));
   p.throwIfAny();

@@ -17,6 +17,9 @@ struct InferConfig {
   int windowBatch = 2;             // windows per forward pass
   double threshold = 0.5;          // on the sigmoid probability
   int64_t minComponentVoxels = 0;  // connected components (26) below this size are removed from the mask
+  // Non-empty: training runs choose min_component_voxels among these on their validation studies (at
+  // every evaluation, by the validation metric); the choice at the best checkpoint is used for the test set.
+  std::vector<int> minComponentChoices;
   std::string precision = "train";  // forward pass: "train" (the model's training precision), "fp32" or "bf16"
 
   void validate(const std::string& where) const;  // throws InputError naming the field
@@ -30,6 +33,7 @@ struct InferConfig {
     v("window_batch", windowBatch);
     v("threshold", threshold);
     v("min_component_voxels", minComponentVoxels);
+    v("min_component_choices", minComponentChoices);
     v.choice("precision", precision, {"train", "fp32", "bf16"});
   }
 };

@@ -22,6 +22,7 @@ void TrainConfig::validate(const std::string& where) const {
   if (schedule == "plateau" && valEvery < 1) p.add(where + "schedule = 'plateau' needs val_every >= 1");
   if (!(valOverlap == -1 || (valOverlap >= 0 && valOverlap < 1)))
     p.add(where + "val_overlap: expected -1 (as [infer]) or 0 <= val_overlap < 1, got " + log::cat(valOverlap));
+  if (!(emaDecay >= 0 && emaDecay < 1)) p.add(where + "ema_decay: expected 0 (off) <= ema_decay < 1, got " + log::cat(emaDecay));
   if (patience < 1) p.add(where + "patience: expected >= 1, got " + std::to_string(patience));
   if (!(minDelta >= 0 && minDelta < 1)) p.add(where + "min_delta: expected 0 <= min_delta < 1, got " + log::cat(minDelta));
   if (minIterations < 0 || minIterations >= iterations)

@@ -19,6 +19,7 @@ struct TrainConfig {
   Size3 patch{32, 32, 32};
   std::string optimizer = "adam";  // "adam" or "sgd" (Nesterov, momentum)
   double lr = 1e-3;
+  double emaDecay = 0;             // > 0: evaluate, select and export an exponential moving average of the weights
   double momentum = 0.99;
   double weightDecay = 3e-5;
   std::string schedule = "poly";   // "poly" ((1 - t)^0.9), "cosine", "constant" or "plateau" (see below)
@@ -68,6 +69,7 @@ struct TrainConfig {
     v("patch", patch);
     v.choice("optimizer", optimizer, {"adam", "sgd"});
     v("lr", lr);
+    v("ema_decay", emaDecay);
     v("momentum", momentum);
     v("weight_decay", weightDecay);
     v.choice("schedule", schedule, {"poly", "cosine", "constant", "plateau"});

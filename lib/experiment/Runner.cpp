@@ -152,6 +152,8 @@ nlohmann::json runRecord(const Context& cx, const RunSpec& r, const train::Train
                        {"evaluations", std::count_if(tr.curve.begin(), tr.curve.end(),
                                                      [](const train::CurvePoint& p) { return p.split == "validation"; })},
                        {"train_seconds", t.train},
+                       {"min_component_voxels", tr.minComponentVoxels >= 0 ? nlohmann::json(tr.minComponentVoxels)
+                                                                           : nlohmann::json(nullptr)},
                        {"resumed", tr.resumed},
                        {"load_report", tr.loadReport.empty() ? nlohmann::json(nullptr) : nlohmann::json(tr.loadReport)},
                        {"frozen_parameters", tr.frozen.size()}};
@@ -184,6 +186,7 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   t0 = std::chrono::steady_clock::now();
   infer::PredictOptions po;
   po.infer = cx.e.infer;
+  if (tr.minComponentVoxels >= 0) po.infer.minComponentVoxels = tr.minComponentVoxels;  // chosen on validation
   po.device = cx.opt.device;
   po.progress = false;
   cache::CacheReader reader(cacheFile);

@@ -13,6 +13,7 @@
 #include "lib/model/Precision.h"
 #include "lib/model/Transfer.h"
 #include "lib/model/UNet3d.h"
+#include "lib/train/Ema.h"
 #include "lib/train/Losses.h"
 #include "lib/train/Optimizer.h"
 #include "lib/train/Outputs.h"
@@ -134,8 +135,11 @@ std::array<double, 3> step(model::UNet3d& net, Optim& opt, const TrainJob& job, 
   return {l.total.item<double>(), l.dice, l.bce};
 }
 
-void restore(model::UNet3d& net, Optim& opt, const ResumeStore::Loaded& loaded) {
-  model::loadIntoModule(*net, loaded.model, loaded.optimFile.string());
+void restore(model::UNet3d& net, Optim& opt, Ema& ema, const ResumeStore::Loaded& loaded) {
+  model::StateDict weights = loaded.model;
+  if (!ema.takeFrom(weights) && ema.enabled())
+    throw Error("'" + loaded.optimFile.string() + "': resume state without the weight average");
+  model::loadIntoModule(*net, weights, loaded.optimFile.string());
   torch::serialize::InputArchive in;
   in.load_from(loaded.optimFile.string());
   opt.opt->load(in);
@@ -147,6 +151,9 @@ void fill(TrainResult& res, const LoopState& st, const TrainConfig& c) {
   res.bestIteration = st.bestIteration;
   res.stopReason = stopReason(st.stop, c.earlyStop);
   res.curve = st.curve;
+  for (const auto& p : st.curve)
+    if (p.split == "validation" && p.iteration == st.bestIteration && p.metrics.count("min_component_voxels"))
+      res.minComponentVoxels = static_cast<int64_t>(p.metrics.at("min_component_voxels"));
 }
 
 }  // namespace
@@ -181,9 +188,10 @@ TrainResult train(const TrainJob& requested) {
   model::UNet3d net = buildNetwork(job, resume, res);
   net->to(device);
   Optim opt = makeOptimizer(net, c);
+  Ema ema(net, c.emaDecay);
   if (resume) {
     st = loaded->state;
-    restore(net, opt, *loaded);
+    restore(net, opt, ema, *loaded);
     res.resumed = true;
     log::info(job.outDir.string(), ": resuming at iteration ", st.iteration);
   }
@@ -193,14 +201,18 @@ TrainResult train(const TrainJob& requested) {
     st.iteration = it;
     st.samplerPosition = sampler.position();
     st.status = status;
-    files.store.commit(st, model::stateDict(*net), *opt.opt);
+    model::StateDict weights = model::stateDict(*net);
+    if (status != "finished") ema.addTo(weights);  // finished: the net holds the exported (averaged) weights
+    files.store.commit(st, weights, *opt.opt);
   };
 
   TrainingLog tlog(job, files.logFile());
   const bool validating = !files.studies.valIdx.empty() && c.valEvery > 0;
-  auto evaluate = [&](int64_t done) {
+  auto evaluate = [&](int64_t done) {  // the averaged weights, when averaging
+    ema.swap();
     evaluateAndKeepBest(net, *files.reader, files.studies.valIdx, files.studies.testIdx, job, device, done,
                         files.logFile(), st, files.store);
+    ema.swap();
   };
   if (validating && !st.stop.started) evaluate(0);  // the starting level (and the first best)
   net->train();
@@ -216,6 +228,7 @@ TrainResult train(const TrainJob& requested) {
     torch::manual_seed(mix64(c.seed + static_cast<uint64_t>(it)));  // dropout: a function of the iteration
     const cache::Batch b = sampler.next();
     tlog.step(it, b.n, step(net, opt, job, b, device), c.lr * lrFactor);
+    ema.update();
     const bool lastIt = it + 1 == c.iterations;
     if (validating && ((it + 1) % c.valEvery == 0 || lastIt)) evaluate(it + 1);
     if (st.stop.plateau) {
@@ -224,6 +237,7 @@ TrainResult train(const TrainJob& requested) {
     }
     if ((it + 1) % c.checkpointEvery == 0 && !lastIt) commit(it + 1, "running");
   }
+  ema.swap();  // the exported final weights are the average, when averaging
   const model::StateDict finalWeights = model::stateDict(*net);
   if (!st.stop.started) {  // no validation: the final weights are the best
     st.bestIteration = end;

@@ -59,6 +59,7 @@ struct TrainResult {
   int64_t bestIteration = 0;
   std::string stopReason;      // "plateau", "cap", "never_learned" or "budget" (see EarlyStop.h)
   std::vector<CurvePoint> curve;  // every evaluation (validation, and test when asked)
+  int64_t minComponentVoxels = -1;  // chosen on validation at the best checkpoint ([infer] min_component_choices), else -1
   double seconds = 0;
   bool resumed = false, alreadyDone = false;
   std::string loadReport;      // transfer: what was loaded, adapted, new

@@ -9,9 +9,19 @@
 
 namespace mst::train {
 
-CurvePoint scoreStudies(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& studies,
-                        const Size3& patch, const infer::InferConfig& cfg, const metrics::LesionOptions& lo,
-                        const torch::Device& device) {
+namespace {
+
+// F1 for selection is defined on every study: 1 with neither true nor predicted lesions, 0 when
+// only one side has lesions (predicting nothing must not escape the mean).
+std::optional<double> selectionF1(const metrics::StudyMetrics& r) {
+  if (r.nTruth == 0 && r.nPred == 0) return 1.0;
+  if (r.nTruth == 0 || r.nPred == 0) return 0.0;
+  return r.f1;
+}
+
+// Mean metrics over the studies' probability maps with components below `minVoxels` removed.
+CurvePoint scoreMaps(const std::vector<FloatVolume>& maps, const std::vector<MaskVolume>& truths,
+                     const infer::InferConfig& cfg, const metrics::LesionOptions& lo, int64_t minVoxels) {
   metrics::LesionOptions anima = lo;
   anima.criterion = metrics::Criterion::kAnima;
   std::map<std::string, std::pair<double, int>> acc;
@@ -20,48 +30,70 @@ CurvePoint scoreStudies(model::UNet3d& net, const cache::CacheReader& reader, co
     acc[k].first += *v;
     ++acc[k].second;
   };
-  // F1 for selection is defined on every study: 1 with neither true nor predicted lesions, 0 when
-  // only one side has lesions (predicting nothing must not escape the mean).
-  auto f1 = [](const metrics::StudyMetrics& r) -> std::optional<double> {
-    if (r.nTruth == 0 && r.nPred == 0) return 1.0;
-    if (r.nTruth == 0 || r.nPred == 0) return 0.0;
-    return r.f1;
-  };
-  for (int s : studies) {
-    FloatVolume pv = infer::predictCachedStudy(net, reader, s, patch, cfg, device);
-    MaskVolume pred = infer::binarize(pv, cfg.threshold, cfg.minComponentVoxels);
-    const MaskVolume truth = reader.readLabel(s);
-    auto r = metrics::evaluate(pred, truth, lo);
+  for (size_t s = 0; s < maps.size(); ++s) {
+    const MaskVolume pred = infer::binarize(maps[s], cfg.threshold, minVoxels);
+    const auto r = metrics::evaluate(pred, truths[s], lo);
     add("sensitivity", r.sensitivity);
     add("ppv", r.ppv);
-    add("f1", f1(r));
+    add("f1", selectionF1(r));
     add("dice", r.dice);
-    add("f1_anima", f1(metrics::evaluate(pred, truth, anima)));
+    add("f1_anima", selectionF1(metrics::evaluate(pred, truths[s], anima)));
   }
   CurvePoint p;
   for (const auto& [k, v] : acc) p.metrics[k] = v.first / v.second;
   return p;
 }
 
+}  // namespace
+
+double selectionValue(const CurvePoint& p, const std::string& metric) {
+  const auto it = p.metrics.find(metric);
+  return it == p.metrics.end() ? 0.0 : it->second;  // undefined everywhere (e.g. PPV, nothing predicted): 0
+}
+
+CurvePoint scoreStudies(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& studies,
+                        const Size3& patch, const infer::InferConfig& cfg, const metrics::LesionOptions& lo,
+                        const torch::Device& device, const std::vector<int64_t>& minSizes, const std::string& metric) {
+  std::vector<FloatVolume> maps;
+  std::vector<MaskVolume> truths;
+  for (int s : studies) {
+    maps.push_back(infer::predictCachedStudy(net, reader, s, patch, cfg, device));
+    truths.push_back(reader.readLabel(s));
+  }
+  CurvePoint best;
+  double bestValue = -1;
+  for (int64_t m : minSizes.empty() ? std::vector<int64_t>{cfg.minComponentVoxels} : minSizes) {
+    CurvePoint p = scoreMaps(maps, truths, cfg, lo, m);
+    const double v = selectionValue(p, metric);
+    if (v > bestValue) {  // ties: the first (smallest, when the choices are ascending) size
+      bestValue = v;
+      best = p;
+      if (!minSizes.empty()) best.metrics["min_component_voxels"] = static_cast<double>(m);
+    }
+  }
+  return best;
+}
+
 void evaluateAndKeepBest(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& valIdx,
                          const std::vector<int>& testIdx, const TrainJob& job, const torch::Device& device,
                          int64_t iteration, const std::filesystem::path& logFile, LoopState& st, ResumeStore& store) {
   const TrainConfig& c = job.train;
+  const std::vector<int64_t> choices(job.validation.minComponentChoices.begin(), job.validation.minComponentChoices.end());
   net->eval();
-  CurvePoint v = scoreStudies(net, reader, valIdx, c.patch, job.validation, job.evaluation, device);
+  CurvePoint v = scoreStudies(net, reader, valIdx, c.patch, job.validation, job.evaluation, device, choices, c.valMetric);
   v.iteration = iteration;
   v.split = "validation";
   st.curve.push_back(v);
-  if (!testIdx.empty()) {
-    CurvePoint t = scoreStudies(net, reader, testIdx, c.patch, job.validation, job.evaluation, device);
+  if (!testIdx.empty()) {  // descriptive: at the size validation chose, never used for selection
+    std::vector<int64_t> chosen;
+    if (v.metrics.count("min_component_voxels")) chosen = {static_cast<int64_t>(v.metrics.at("min_component_voxels"))};
+    CurvePoint t = scoreStudies(net, reader, testIdx, c.patch, job.validation, job.evaluation, device, chosen, c.valMetric);
     t.iteration = iteration;
     t.split = "test";
     st.curve.push_back(t);
   }
   net->train();
-  // An undefined metric (e.g. PPV with nothing predicted anywhere) scores 0.
-  const auto it = v.metrics.find(c.valMetric);
-  const double value = it == v.metrics.end() ? 0.0 : it->second;
+  const double value = selectionValue(v, c.valMetric);
   appendLine(logFile, nlohmann::json({{"iteration", iteration}, {"val_" + c.valMetric, value}, {"val", v.metrics}}).dump());
   if (observe(st.stop, c, iteration, value)) {
     st.bestValF1 = value;

@@ -21,9 +21,13 @@
 namespace mst::train {
 
 // Means of sensitivity, ppv, f1, dice under `lesion`, and f1_anima (the same with the Anima criterion).
+// With `minSizes`, masks are scored at each minimum component size and the point with the best
+// `metric` is returned, its size as metrics["min_component_voxels"]; else at cfg.minComponentVoxels.
 CurvePoint scoreStudies(model::UNet3d& net, const cache::CacheReader& reader, const std::vector<int>& studies,
                         const Size3& patch, const infer::InferConfig& cfg, const metrics::LesionOptions& lesion,
-                        const torch::Device& device);
+                        const torch::Device& device, const std::vector<int64_t>& minSizes, const std::string& metric);
+// The value of `metric` at a point; 0 when it was undefined on every study.
+double selectionValue(const CurvePoint& p, const std::string& metric);
 
 // Evaluates after `iteration` (validation, and the test studies when asked), appends to the curve and
 // the log, applies the early-stopping rule and keeps the weights when they are the best so far.

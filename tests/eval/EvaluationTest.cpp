@@ -84,3 +84,40 @@ TEST(Evaluation, SetIsScoredPerStudyAndAProbabilityMapNeedsAThreshold) {
   EXPECT_EQ(t.rows[0][static_cast<size_t>(t.column("subject"))], "a");
   EXPECT_EQ(t.rows[0][static_cast<size_t>(t.column("sensitivity"))], "0.5");
 }
+
+TEST(Evaluation, FalsePositivesAreCountedByTheRegionOfMostOfTheirVoxels) {
+  test::TempDir d;
+  const io::Manifest m = manifestOf(d.path(), {"A"});
+  fs::create_directories(d / "pred");
+  // Regions: slices z < 4 posterior fossa (4), z >= 4 deep white matter (2); x >= 10 juxtacortical (3).
+  FloatVolume regions(test::cubeGeometry(12), 0.0f);
+  for (int z = 0; z < 12; ++z)
+    for (int y = 0; y < 12; ++y)
+      for (int x = 0; x < 12; ++x) regions.at(x, y, z) = x >= 10 ? 3.0f : z < 4 ? 4.0f : 2.0f;
+  io::writeImage(d / "A_regions.nii.gz", regions);
+  MaskVolume pred = truthMask();                    // both true lesions found: no false positive
+  pred.at(6, 5, 6) = 1;                             // touches the second true lesion (26-connected): true
+  pred.at(2, 2, 1) = pred.at(3, 2, 1) = 1;          // posterior fossa, 2 voxels
+  pred.at(7, 8, 2) = 1;                             // posterior fossa, 1 voxel
+  pred.at(9, 9, 8) = pred.at(10, 9, 8) = pred.at(11, 9, 8) = 1;  // 1 deep WM + 2 juxtacortical voxels: juxtacortical
+  io::writeMask(d / "pred" / "A_1_mask.nii.gz", pred);
+  const auto pairs = eval::findPredictions(m, d / "pred");
+  metrics::LesionOptions lo;  // criterion any, 26-connectivity
+  ASSERT_TRUE(eval::writeFpRegionsCsv(d / "fp.csv", pairs, lo));
+  const CsvTable t = readCsv(d / "fp.csv");
+  std::map<std::string, std::pair<std::string, std::string>> byRegion;
+  for (const auto& r : t.rows) byRegion[r.at(2)] = {r.at(3), r.at(4)};
+  ASSERT_EQ(byRegion.size(), 6u);  // every region listed, zeros included
+  EXPECT_EQ(byRegion["posterior_fossa"], std::make_pair(std::string("2"), std::string("3")));  // 3 voxels of 1 mm^3
+  EXPECT_EQ(byRegion["juxtacortical_cortical"], std::make_pair(std::string("1"), std::string("3")));
+  EXPECT_EQ(byRegion["deep_white_matter"].first, "0");
+  EXPECT_EQ(byRegion["periventricular"].first, "0");
+  // With a minimum size of 2 voxels the single-voxel false positive is not a lesion.
+  lo.minSizeVoxels = 2;
+  ASSERT_TRUE(eval::writeFpRegionsCsv(d / "fp2.csv", pairs, lo));
+  EXPECT_EQ(readCsv(d / "fp2.csv").rows.at(4).at(3), "1");  // posterior_fossa row
+  // No region map (real data): nothing is written.
+  fs::remove(d / "A_regions.nii.gz");
+  EXPECT_FALSE(eval::writeFpRegionsCsv(d / "fp3.csv", pairs, lo));
+  EXPECT_FALSE(fs::exists(d / "fp3.csv"));
+}

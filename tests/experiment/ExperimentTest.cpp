@@ -156,3 +156,37 @@ TEST(ExperimentPlan, TooLargeTrainingSizesAreReportedBeforeAnyWork) {
   }
 }
 
+
+TEST(ExperimentPlan, AFixedValidationSetIsSharedByEveryRunAndDisjointFromTestAndPools) {
+  test::TempDir d;
+  test::writeFile(d / "val.toml", "inherit = \"" + kQuick.string() + "\"\n[validation]\ncount = 2\nseed = 9\n"
+                                  "[train]\nearly_stop = true\nval_every = 4\n[source.pretrain]\nval_studies = 2\n"
+                                  "[source.pretrain.train]\nearly_stop = true\nval_every = 5\n");
+  auto e = experiment::loadExperiment(d / "val.toml");
+  auto plan = experiment::planExperiment(e, d.path(), false, 1);
+  ASSERT_EQ(plan.valIds.size(), 2u);
+  const std::set<std::string> val(plan.valIds.begin(), plan.valIds.end()), test(plan.testIds.begin(), plan.testIds.end());
+  for (const auto& id : val) EXPECT_FALSE(test.count(id)) << id << " is in both the validation and the test set";
+  std::set<std::string> pool;
+  for (const auto& r : plan.runs) {
+    EXPECT_EQ(r.valIds, plan.valIds) << r.id << ": every arm and size validates on the same studies";
+    for (const auto& id : r.trainIds) {
+      EXPECT_FALSE(val.count(id)) << id << " trains and validates";
+      pool.insert(id);
+    }
+  }
+  EXPECT_EQ(pool.size(), 12u - 4u - 2u);  // the largest size (6) takes the whole pool
+  ASSERT_EQ(plan.sources.size(), 1u);
+  EXPECT_EQ(plan.sources[0].valIds.size(), 2u);
+  EXPECT_EQ(plan.sources[0].trainIds.size(), 4u);
+
+  // Early stopping without validation studies is refused before any work, naming what to add.
+  test::writeFile(d / "noval.toml", "inherit = \"" + kQuick.string() + "\"\n[train]\nearly_stop = true\nval_every = 4\n");
+  try {
+    experiment::planExperiment(experiment::loadExperiment(d / "noval.toml"), d.path(), false, 1);
+    FAIL() << "early stopping without validation studies accepted";
+  } catch (const InputError& ex) {
+    EXPECT_TRUE(anyHas(ex.problems(), "early_stop = true needs validation studies (a [validation] section)")) << ex.what();
+    EXPECT_TRUE(anyHas(ex.problems(), "[source default]: early_stop = true needs validation studies")) << ex.what();
+  }
+}

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -57,7 +58,7 @@ TEST(SynthCohort, SameSeedGivesByteIdenticalFilesWhateverTheThreadCount) {
     EXPECT_EQ(bytes(e.path()), bytes(b / "ms_longitudinal" / e.path().filename())) << e.path();
     ++compared;
   }
-  EXPECT_EQ(compared, 3 * 5 + 2);  // per study: 2 channels, label, mask, transform; + manifest, lesions.csv
+  EXPECT_EQ(compared, 3 * 6 + 2);  // per study: 2 channels, label, mask, regions, transform; + manifest, lesions.csv
   auto other = small("ms_longitudinal", 1, 6);
   EXPECT_NE(synth::makeStudy(other, 0).channels[1].second.data, synth::makeStudy(small("ms_longitudinal"), 0).channels[1].second.data);
 }
@@ -187,3 +188,35 @@ TEST(SynthCohort, SourceLesionsAreLargerThanMsLesions) {
   EXPECT_GT(src / nsrc * 3.33 * 3.33 * 3.33, 8 * (3.14159 / 6) * std::pow(ms / nms, 3));
 }
 
+
+TEST(SynthCohort, RegionMapsCoverTheBrainAndPutEachRegionWhereAnatomyHasIt) {
+  synth::CohortOptions o = small("ms_flair", 1);
+  o.shape = {80, 96, 80};  // the demo grid: 2 mm, fine enough for a 5 mm periventricular band
+  o.spacingMm = 2.0;
+  const synth::Study st = synth::makeStudy(o, 0);
+  ASSERT_TRUE(st.regions.geom.sameGrid(st.brainmask.geom));
+  std::array<int64_t, 6> n{};
+  std::array<double, 6> z{};
+  for (size_t v = 0; v < st.regions.data.size(); ++v) {
+    const int r = st.regions.data[v];
+    ASSERT_LE(r, 5);
+    ASSERT_EQ(r != 0, st.brainmask.data[v] == 1) << "a region exactly where the brain mask is";
+    ++n[static_cast<size_t>(r)];
+    z[static_cast<size_t>(r)] += static_cast<double>(v / (80 * 96));  // slice index (superior is larger)
+  }
+  const int64_t brain = count(st.brainmask);
+  for (int r = 1; r <= 5; ++r) EXPECT_GT(n[static_cast<size_t>(r)], brain / 100) << synth::regionName(r);
+  // The posterior fossa lies below the supratentorial white matter; periventricular white matter
+  // hugs the ventricles, so it is a minority of the white matter.
+  EXPECT_LT(z[4] / n[4], z[2] / n[2] - 10);
+  EXPECT_LT(n[1], n[2] + n[3]);
+  // Periventricular lesions (the generator's own kind) fall mostly in the periventricular band.
+  int64_t lesionVoxels = 0, inBand = 0;
+  for (size_t v = 0; v < st.label.data.size(); ++v)
+    if (st.label.data[v]) {
+      ++lesionVoxels;
+      inBand += st.regions.data[v] == 1;
+    }
+  EXPECT_GT(lesionVoxels, 0);
+  EXPECT_GT(inBand, 0);
+}

@@ -37,6 +37,63 @@ TEST(Trainer, ResumedTrainingEqualsUninterruptedTraining) {
   EXPECT_TRUE(train::train(b).alreadyDone);
 }
 
+TEST(Trainer, EarlyStoppingWithWeightAveragingResumesToTheSameStopCurveAndWeights) {
+  // Evaluations every 2 iterations, a plateau after 1 flat one, the averaged weights evaluated and
+  // exported; interrupted after 3 iterations (between evaluations) and resumed.
+  TrainFixture f;
+  auto configure = [&](const std::string& out) {
+    auto j = f.job(out, 40);
+    j.train.valEvery = 2;
+    j.train.earlyStop = true;
+    j.train.patience = 1;
+    j.train.minDelta = 0.0;
+    j.train.emaDecay = 0.9;
+    j.train.schedule = "plateau";
+    j.train.lrPatience = 1;
+    j.train.testCurve = true;
+    j.testIds = {j.trainIds.front()};
+    j.validation.overlap = 0.0;
+    j.validation.minComponentChoices = {0, 2};
+    return j;
+  };
+  auto a = configure("uninterrupted");
+  const auto ra = train::train(a);
+  auto b = configure("resumed");
+  train::setInterruptAfterForTesting(3);
+  train::train(b);
+  train::setInterruptAfterForTesting(0);
+  const auto rb = train::train(b);
+  EXPECT_TRUE(rb.resumed);
+  EXPECT_EQ(ra.stopReason, rb.stopReason);
+  EXPECT_EQ(ra.iterations, rb.iterations);
+  EXPECT_EQ(ra.bestIteration, rb.bestIteration);
+  EXPECT_EQ(ra.minComponentVoxels, rb.minComponentVoxels);
+  ASSERT_EQ(ra.curve.size(), rb.curve.size());
+  for (size_t i = 0; i < ra.curve.size(); ++i) {
+    EXPECT_EQ(ra.curve[i].iteration, rb.curve[i].iteration);
+    EXPECT_EQ(ra.curve[i].split, rb.curve[i].split);
+    EXPECT_EQ(ra.curve[i].metrics, rb.curve[i].metrics) << "evaluation " << i;
+  }
+  // An evaluation at iteration 0, then every 2 iterations, each on validation and test.
+  ASSERT_GE(ra.curve.size(), 4u);
+  EXPECT_EQ(ra.curve[0].iteration, 0);
+  EXPECT_EQ(ra.curve[1].split, "test");
+  EXPECT_EQ(ra.curve[2].iteration, 2);
+  EXPECT_TRUE(ra.curve[0].metrics.count("min_component_voxels"));
+  // The run ended where the rule says: on a plateau, at the cap, or never learning.
+  if (ra.stopReason == "plateau") EXPECT_LT(ra.iterations, 40);
+  else EXPECT_EQ(ra.iterations, 40);
+  for (const char* file : {"best.pt", "last.pt"}) {
+    const auto da = model::loadStateDict(f.dir / "uninterrupted" / file);
+    const auto db = model::loadStateDict(f.dir / "resumed" / file);
+    ASSERT_EQ(da.size(), db.size()) << file;
+    for (const auto& [k, v] : da) {
+      EXPECT_EQ(k.rfind("ema.", 0), std::string::npos) << "the exported weights are one network";
+      EXPECT_TRUE(torch::equal(v, db.at(k))) << file << " " << k;
+    }
+  }
+}
+
 TEST(Trainer, FrozenParametersStayUnchanged) {
   TrainFixture f;
   auto src = f.job("source", 2);
