@@ -16,7 +16,7 @@ namespace mst::cli {
 
 int runEvaluate(const Args& args) {
   po::options_description opts("Options");
-  std::string pred, truth, predDir, manifest, out, criterion;
+  std::string pred, truth, predDir, manifest, out, criterion, protocol;
   metrics::LesionOptions lo;
   bool json = false;
   opts.add_options()("pred", po::value(&pred), "predicted mask (NIfTI) of one study")(
@@ -30,7 +30,13 @@ int runEvaluate(const Args& args) {
       "alpha", po::value(&lo.alpha)->default_value(0.10), "anima: minimum covered fraction (strict)")(
       "beta", po::value(&lo.beta)->default_value(0.70), "anima: maximum fraction outside the other mask")(
       "gamma", po::value(&lo.gamma)->default_value(0.65), "anima: fraction of the coverage that must be explained")(
-      "min-size-mm3", po::value(&lo.minSizeMm3)->default_value(0.0), "drop lesions smaller than this (mm^3), both masks")(
+      "min-size-mm3", po::value(&lo.minSizeMm3)->default_value(0.0),
+      "drop lesions smaller than this (mm^3), both masks: a lesion of exactly this volume is kept")(
+      "min-size-strict", po::bool_switch(&lo.minSizeStrict),
+      "keep only lesions strictly larger than --min-size-mm3 (Anima's boundary)")(
+      "protocol", po::value(&protocol)->default_value("custom"),
+      "custom, or msseg: 6-connectivity, lesions > 3 mm^3, criterion anima (alpha 0.10, beta 0.70, gamma 0.65); "
+      "overrides those options")(
       "min-size-voxels", po::value(&lo.minSizeVoxels)->default_value(0), "drop lesions smaller than this (voxels)")(
       "threshold", po::value<double>(), "binarise probability-map predictions at this value (>= is lesion); "
                                         "without it a prediction must be a binary mask")(
@@ -45,6 +51,7 @@ int runEvaluate(const Args& args) {
   std::optional<double> threshold;
   if (vm.count("threshold")) threshold = vm["threshold"].as<double>();
   lo.setCriterion(criterion);
+  lo.setProtocol(protocol);
   lo.validate("--");
   const bool single = vm.count("pred") || vm.count("truth");
   const bool set = vm.count("pred-dir") || vm.count("manifest") || vm.count("out");
@@ -72,8 +79,8 @@ int runEvaluate(const Args& args) {
   auto pairs = eval::findPredictions(m, predDir);  // every missing file reported at once
   auto rows = eval::evaluateSet(pairs, lo, true, threshold);
   eval::writePerStudyCsv(out, rows, m.hasSession);
-  std::cout << out << ": " << rows.size() << " studies (criterion " << lo.criterionName() << ", connectivity "
-            << lo.connectivity << ")\n";
+  std::cout << out << ": " << rows.size() << " studies (" << (lo.protocol == "custom" ? "" : "protocol " + lo.protocol + ", ")
+            << "criterion " << lo.criterionName() << ", connectivity " << lo.connectivity << ")\n";
   return 0;
 }
 

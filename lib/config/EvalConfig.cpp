@@ -32,6 +32,22 @@ void LesionOptions::setCriterion(const std::string& text, const std::string& fie
   }
 }
 
+void LesionOptions::setProtocol(const std::string& name, const std::string& field) {
+  if (name == "msseg") {
+    connectivity = 6;
+    criterion = Criterion::kAnima;
+    alpha = 0.10;
+    beta = 0.70;
+    gamma = 0.65;
+    minSizeMm3 = 3.0;
+    minSizeStrict = true;
+    minSizeVoxels = 0;
+  } else if (name != "custom") {
+    throw InputError(field + ": expected one of custom, msseg, got '" + name + "'");
+  }
+  protocol = name;
+}
+
 std::string LesionOptions::criterionName() const {
   switch (criterion) {
     case Criterion::kAny: return "any";

@@ -16,13 +16,19 @@ struct LesionOptions {
   Criterion criterion = Criterion::kAny;
   double iouThreshold = 0.5;                       // for kIou
   double alpha = 0.10, beta = 0.70, gamma = 0.65;  // for kAnima
-  double minSizeMm3 = 0.0;                         // applied when > 0
+  double minSizeMm3 = 0.0;                         // applied when > 0: lesions of at least this volume are kept
+  bool minSizeStrict = false;                      // true: only lesions of more than min_size_mm3 are kept (Anima)
   int64_t minSizeVoxels = 0;                       // applied when > 0 (the larger of the two wins)
+  // "msseg" sets the MSSEG/Anima protocol (animaSegPerfAnalyzer): 6-connectivity, lesions strictly
+  // larger than 3 mm^3, criterion anima with alpha 0.10, beta 0.70, gamma 0.65; it overrides those keys.
+  std::string protocol = "custom";
 
   // Parses "any", "anima", "iou:0.5"; throws InputError naming `field`.
   void setCriterion(const std::string& text, const std::string& field = "--criterion");
   std::string criterionName() const;  // inverse of setCriterion
   void validate(const std::string& where) const;  // throws InputError
+  // Sets `protocol` ("custom" or "msseg") and, for msseg, its settings; throws InputError naming `field`.
+  void setProtocol(const std::string& name, const std::string& field = "--protocol");
 
   template <class V>
   void fields(V& v) {
@@ -32,7 +38,10 @@ struct LesionOptions {
     v("beta", beta);
     v("gamma", gamma);
     v("min_size_mm3", minSizeMm3);
+    v("min_size_strict", minSizeStrict);
     v("min_size_voxels", minSizeVoxels);
+    // Last, so that a protocol overrides the keys it sets.
+    v.text("protocol", [this] { return protocol; }, [this](const std::string& t) { setProtocol(t, "protocol"); });
   }
 
  private:

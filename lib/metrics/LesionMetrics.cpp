@@ -19,7 +19,9 @@ namespace mst::metrics {
 
 int64_t minVoxels(const LesionOptions& o, double voxelVolumeMm3) {
   int64_t fromMm3 = 0;
-  if (o.minSizeMm3 > 0) fromMm3 = static_cast<int64_t>(std::ceil(o.minSizeMm3 / voxelVolumeMm3 - 1e-9));
+  if (o.minSizeMm3 > 0)
+    fromMm3 = o.minSizeStrict ? static_cast<int64_t>(std::floor(o.minSizeMm3 / voxelVolumeMm3 + 1e-9)) + 1  // volume > min
+                              : static_cast<int64_t>(std::ceil(o.minSizeMm3 / voxelVolumeMm3 - 1e-9));   // volume >= min
   return std::max(fromMm3, o.minSizeVoxels);
 }
 

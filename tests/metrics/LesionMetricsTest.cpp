@@ -172,3 +172,38 @@ TEST(LesionOptions, ParsesCriteriaAndRejectsBadOnesNamingTheField) {
   }
   EXPECT_THROW(o.setCriterion("iou:1.5"), InputError);
 }
+
+TEST(LesionMetrics, MinimumSizeBoundaryAndTheMsSegProtocol) {
+  // min_size_mm3 keeps a lesion of exactly that volume; min_size_strict (Anima) keeps only larger ones.
+  LesionOptions o;
+  o.minSizeMm3 = 3;
+  EXPECT_EQ(minVoxels(o, 1.0), 3);    // >= 3 mm^3 at 1 mm^3 voxels
+  EXPECT_EQ(minVoxels(o, 0.5), 6);
+  EXPECT_EQ(minVoxels(o, 8.0), 1);
+  o.minSizeStrict = true;
+  EXPECT_EQ(minVoxels(o, 1.0), 4);    // > 3 mm^3: 4 voxels
+  EXPECT_EQ(minVoxels(o, 0.5), 7);    // 3.5 mm^3
+  EXPECT_EQ(minVoxels(o, 0.75), 5);   // 3 / 0.75 = 4 voxels is exactly 3 mm^3: not kept
+  EXPECT_EQ(minVoxels(o, 8.0), 1);
+  LesionOptions m;
+  m.setProtocol("msseg");
+  EXPECT_EQ(m.connectivity, 6);
+  EXPECT_EQ(m.criterionName(), "anima");
+  EXPECT_DOUBLE_EQ(m.alpha, 0.10);
+  EXPECT_DOUBLE_EQ(m.beta, 0.70);
+  EXPECT_DOUBLE_EQ(m.gamma, 0.65);
+  EXPECT_DOUBLE_EQ(m.minSizeMm3, 3.0);
+  EXPECT_TRUE(m.minSizeStrict);
+  // A 3-voxel lesion at 1 mm is dropped from both masks under the protocol, kept without the strict boundary.
+  MaskVolume t(test::cubeGeometry(8), 0);
+  t.at(1, 1, 1) = t.at(2, 1, 1) = t.at(3, 1, 1) = 1;
+  EXPECT_EQ(evaluate(t, t, m).nTruth, 0);
+  o.minSizeStrict = false;
+  EXPECT_EQ(evaluate(t, t, o).nTruth, 1);
+  try {
+    m.setProtocol("isbi");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--protocol: expected one of custom, msseg, got 'isbi'"), std::string::npos);
+  }
+}
