@@ -20,6 +20,9 @@ struct InferConfig {
   // Non-empty: training runs choose min_component_voxels among these on their validation studies (at
   // every evaluation, by the validation metric); the choice at the best checkpoint is used for the test set.
   std::vector<int> minComponentChoices;
+  // Experiment runs keep each test study's probability map (<id>_prob.nii.gz, compressed) beside its
+  // mask, for analyses at other thresholds; false deletes them after the run's threshold sweep.
+  bool keepProbabilities = true;
   std::string precision = "train";  // forward pass: "train" (the model's training precision), "fp32" or "bf16"
 
   void validate(const std::string& where) const;  // throws InputError naming the field
@@ -35,6 +38,7 @@ struct InferConfig {
     v("min_component_voxels", minComponentVoxels);
     v("min_component_choices", minComponentChoices);
     v.choice("precision", precision, {"train", "fp32", "bf16"});
+    v("keep_probabilities", keepProbabilities);
   }
 };
 

@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -177,7 +178,22 @@ void readStats(const toml::table* root, const std::string& f, ProblemList& probl
   e.stats.paired.bootstrapResamples = static_cast<int>(st.integer("bootstrap", e.stats.paired.bootstrapResamples));
   e.stats.paired.seed = seedValue(st, "seed", static_cast<int64_t>(e.stats.paired.seed));
   e.stats.paired.ciLevel = st.number("ci_level", e.stats.paired.ciLevel);
-  const auto cols = metrics::metricColumns();
+  e.stats.interval = st.choice("interval", e.stats.interval, {"se", "ci"});
+  e.stats.volumeBinsMm3 = st.numbers("volume_bins_mm3", e.stats.volumeBinsMm3);
+  for (size_t i = 0; i < e.stats.volumeBinsMm3.size(); ++i) {
+    const double b = e.stats.volumeBinsMm3[i];
+    if (!(b > 0) || !std::isfinite(b) || (i > 0 && !(b > e.stats.volumeBinsMm3[i - 1]))) {
+      st.problem("volume_bins_mm3", "expected increasing positive volumes in mm^3, got " + std::to_string(b) +
+                                        " at position " + std::to_string(i + 1));
+      break;
+    }
+  }
+  e.stats.frocMaxFp = st.number("froc_max_fp", e.stats.frocMaxFp);
+  if (!(e.stats.frocMaxFp > 0) || !std::isfinite(e.stats.frocMaxFp))
+    st.problem("froc_max_fp", "expected a positive number of false-positive lesions per study, got " +
+                                  std::to_string(e.stats.frocMaxFp));
+  auto cols = metrics::metricColumns();
+  cols.push_back("lesion_ap");  // from the report's threshold sweep
   for (const auto& m : e.stats.metrics)
     if (std::find(cols.begin(), cols.end(), m) == cols.end()) st.problem("metrics", "unknown metric '" + m + "'");
   if (e.stats.referenceArm.empty()) {
@@ -258,7 +274,8 @@ nlohmann::json resolvedJson(const Experiment& e) {
   j["sources"] = srcs;
   j["stats"] = {{"metrics", e.stats.metrics}, {"reference_arm", e.stats.referenceArm}, {"test", e.stats.test},
                 {"bootstrap", e.stats.paired.bootstrapResamples}, {"seed", e.stats.paired.seed},
-                {"ci_level", e.stats.paired.ciLevel},
+                {"ci_level", e.stats.paired.ciLevel}, {"interval", e.stats.interval},
+                {"volume_bins_mm3", e.stats.volumeBinsMm3}, {"froc_max_fp", e.stats.frocMaxFp},
                 {"wilcoxon", "scipy defaults: zeros dropped, no continuity correction, exact for n <= 50 without ties"}};
   return j;
 }

@@ -25,6 +25,7 @@
 #include "lib/core/Process.h"
 #include "lib/core/Version.h"
 #include "lib/eval/Evaluation.h"
+#include "lib/eval/LesionAnalysis.h"
 #include "lib/infer/Predictor.h"
 #include "lib/report/Report.h"
 #include "lib/train/Threads.h"
@@ -191,13 +192,17 @@ void executeRun(const Context& cx, const RunSpec& r, const fs::path& dir, const 
   po.progress = false;
   cache::CacheReader reader(cacheFile);
   infer::predictFromCache(job.outDir / "best.pt", reader, r.testIds, dir / "pred", po);
-  for (const auto& id : r.testIds) fs::remove(dir / "pred" / eval::probFileName(id));  // masks are kept
   t.predict = since(t0);
   t0 = std::chrono::steady_clock::now();
   const io::Manifest test = subset(manifest, r.testIds);
   const auto pairs = eval::findPredictions(test, dir / "pred");
   auto rows = eval::evaluateSet(pairs, cx.e.eval, false);
   eval::writeFpRegionsCsv(dir / "fp_regions.csv", pairs, cx.e.eval);  // synthetic cohorts (region maps)
+  // Every lesion, and the threshold sweep of the probability maps (FROC, precision-recall).
+  eval::writeLesionAnalysis(dir / "lesions.csv", dir / "froc.csv", pairs, cx.e.eval,
+                            {po.infer.threshold, po.infer.minComponentVoxels, {}});
+  if (!cx.e.infer.keepProbabilities)
+    for (const auto& id : r.testIds) fs::remove(dir / "pred" / eval::probFileName(id));  // masks are kept
   eval::writePerStudyCsv(dir / "per_study.csv", rows, true);
   writeCurveCsv(dir / "curve.csv", tr.curve);
   const std::string perStudyText = readText(dir / "per_study.csv");

@@ -53,17 +53,6 @@ ModelMeta readModelMeta(const std::filesystem::path& checkpoint) {
   return m;
 }
 
-MaskVolume binarize(const FloatVolume& prob, double threshold, int64_t minComponentVoxels) {
-  MaskVolume m(prob.geom, 0);
-  for (size_t i = 0; i < prob.data.size(); ++i) m.data[i] = prob.data[i] >= threshold ? 1 : 0;
-  if (minComponentVoxels > 1) {
-    auto c = metrics::labelComponents(m, 26);
-    metrics::removeSmall(c, minComponentVoxels);
-    m.data = metrics::toMask(c);
-  }
-  return m;
-}
-
 PredictReport predictFromCache(const std::filesystem::path& checkpoint, const cache::CacheReader& cache,
                                const std::vector<std::string>& ids, const std::filesystem::path& outDir,
                                const PredictOptions& o) {
@@ -99,7 +88,7 @@ PredictReport predictFromCache(const std::filesystem::path& checkpoint, const ca
     const auto& m = cache.studies()[static_cast<size_t>(s)];
     FloatVolume onFinal = predictCachedStudy(net, cache, s, meta.patch, ic, device);
     FloatVolume onRef = preprocess::toReference(onFinal, m.mapping, true);
-    MaskVolume mask = binarize(onRef, o.infer.threshold, o.infer.minComponentVoxels);
+    MaskVolume mask = metrics::binarize(onRef, o.infer.threshold, o.infer.minComponentVoxels);
     io::writeImage(outDir / eval::probFileName(m.id), onRef);
     io::writeMask(outDir / eval::maskFileName(m.id), mask);
     ++done;

@@ -53,8 +53,6 @@ PredictReport predictManifest(const std::filesystem::path& checkpoint, const io:
                               const std::filesystem::path& cacheFile, const std::filesystem::path& outDir,
                               const PredictOptions& options);
 
-// Threshold and remove small 26-connected components.
-MaskVolume binarize(const FloatVolume& probability, double threshold, int64_t minComponentVoxels);
 
 // Checks "cpu" or "cuda" (throws InputError when CUDA is asked for but unavailable).
 void checkDevice(const std::string& device);

@@ -113,4 +113,15 @@ std::vector<uint8_t> toMask(const Components& c) {
   return m;
 }
 
+MaskVolume binarize(const FloatVolume& prob, double threshold, int64_t minComponentVoxels) {
+  MaskVolume m(prob.geom, 0);
+  for (size_t i = 0; i < prob.data.size(); ++i) m.data[i] = prob.data[i] >= threshold ? 1 : 0;
+  if (minComponentVoxels > 1) {
+    auto c = labelComponents(m, 26);
+    removeSmall(c, minComponentVoxels);
+    m.data = toMask(c);
+  }
+  return m;
+}
+
 }  // namespace mst::metrics

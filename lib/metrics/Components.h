@@ -32,4 +32,9 @@ void removeSmall(Components& c, int64_t minVoxels);
 // Mask of the kept components.
 std::vector<uint8_t> toMask(const Components& c);
 
+// The predictor's mask of a probability map: voxels >= threshold, then 26-connected components of
+// fewer than minComponentVoxels voxels removed (<= 1 keeps all). Shared by prediction, validation
+// and the threshold sweep of evaluation, so that all three binarise alike.
+MaskVolume binarize(const FloatVolume& probability, double threshold, int64_t minComponentVoxels);
+
 }  // namespace mst::metrics

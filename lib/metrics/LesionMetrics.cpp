@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -81,9 +82,35 @@ std::vector<bool> detected(const Components& self, const Components& other,
 
 }  // namespace
 
-StudyMetrics evaluate(const MaskVolume& pred, const MaskVolume& truth, const LesionOptions& o) {
+namespace {
+
+// Most frequent region label of each component (index = label; ties: the lower label).
+std::vector<int> majorityRegion(const Components& c, const std::vector<uint8_t>& regions) {
+  std::vector<std::array<int64_t, 256>> hist(c.voxels.size(), std::array<int64_t, 256>{});
+  for (size_t v = 0; v < c.labels.size(); ++v)
+    if (c.labels[v]) ++hist[static_cast<size_t>(c.labels[v])][regions[v]];
+  std::vector<int> out(c.voxels.size(), -1);
+  for (size_t l = 1; l < hist.size(); ++l)
+    out[l] = static_cast<int>(std::max_element(hist[l].begin(), hist[l].end()) - hist[l].begin());
+  return out;
+}
+
+void appendRecords(const Components& c, const std::vector<bool>& hit, bool truth, double vv,
+                   const std::vector<uint8_t>* regions, std::vector<LesionRecord>& out) {
+  const std::vector<int> region = regions ? majorityRegion(c, *regions) : std::vector<int>(c.voxels.size(), -1);
+  for (int32_t l = 1; l <= c.count(); ++l)
+    out.push_back({truth, c.voxels[static_cast<size_t>(l)], static_cast<double>(c.voxels[static_cast<size_t>(l)]) * vv,
+                   static_cast<bool>(hit[static_cast<size_t>(l)]), region[static_cast<size_t>(l)]});
+}
+
+}  // namespace
+
+StudyMetrics evaluate(const MaskVolume& pred, const MaskVolume& truth, const LesionOptions& o,
+                      std::vector<LesionRecord>* lesions, const std::vector<uint8_t>* regions) {
   if (pred.geom.size != truth.geom.size)
     throw InputError("prediction size " + pred.geom.describe() + " differs from truth size " + truth.geom.describe());
+  if (regions && regions->size() != truth.data.size())
+    throw InputError("region map size differs from truth size " + truth.geom.describe());
   const double vv = truth.geom.voxelVolumeMm3();
   const int64_t minVox = minVoxels(o, vv);
   Components t = labelComponents(truth, o.connectivity);
@@ -120,6 +147,10 @@ StudyMetrics evaluate(const MaskVolume& pred, const MaskVolume& truth, const Les
     if (!pTrue[l]) m.fpVolumeMm3 += p.voxels[l] * vv;
   }
   m.fpLesions = m.nPred - m.tpPred;
+  if (lesions) {
+    appendRecords(t, tFound, true, vv, regions, *lesions);
+    appendRecords(p, pTrue, false, vv, regions, *lesions);
+  }
   if (m.nTruth > 0) m.sensitivity = static_cast<double>(m.tpTruth) / m.nTruth;
   if (m.nPred > 0) m.ppv = static_cast<double>(m.tpPred) / m.nPred;
   if (m.sensitivity && m.ppv) {

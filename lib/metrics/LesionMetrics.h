@@ -51,8 +51,20 @@ struct StudyMetrics {
   double fpVolumeMm3 = 0;           // volume of predicted lesions that are not true
 };
 
-// pred and truth must share size (spacing is taken from truth).
-StudyMetrics evaluate(const MaskVolume& pred, const MaskVolume& truth, const LesionOptions& options);
+// One lesion (component after the minimum size) of the truth or the prediction.
+struct LesionRecord {
+  bool truth = true;      // a true lesion (else a predicted one)
+  int64_t voxels = 0;
+  double volumeMm3 = 0;
+  bool detected = false;  // truth: found; prediction: a true positive (under the criterion)
+  int region = -1;        // most frequent label of `regions` over its voxels (ties: the lower); -1 without
+};
+
+// pred and truth must share size (spacing is taken from truth). With `lesions`, every true and
+// predicted lesion is appended (truth first, in label order); `regions` (one label per voxel, same
+// size) gives each its region.
+StudyMetrics evaluate(const MaskVolume& pred, const MaskVolume& truth, const LesionOptions& options,
+                      std::vector<LesionRecord>* lesions = nullptr, const std::vector<uint8_t>* regions = nullptr);
 
 // Minimum component size in voxels for a given voxel volume.
 int64_t minVoxels(const LesionOptions& o, double voxelVolumeMm3);

@@ -52,7 +52,9 @@ std::vector<Comparison> compareArms(const ExperimentInfo& info, const std::vecto
   std::vector<Comparison> cmps;
   for (const auto& metric : allMetricColumns()) {
     const auto& shown = info.metricsShown;
-    if (std::find(shown.begin(), shown.end(), metric) == shown.end() && metric != "f1" && metric != "dice") continue;
+    if (std::find(shown.begin(), shown.end(), metric) == shown.end() && metric != "f1" && metric != "dice" &&
+        metric != "lesion_ap")
+      continue;
     std::vector<size_t> idx;
     for (int size : sizes)
       for (const auto& arm : info.arms) {
@@ -69,16 +71,21 @@ std::vector<Comparison> compareArms(const ExperimentInfo& info, const std::vecto
   return cmps;
 }
 
-void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps) {
+void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps,
+                      double ciLevel) {
   std::string out = csvLine({"task", "train_size", "metric", "arm_a", "arm_b", "n_pairs", "n_dropped", "mean_a", "se_a",
-                             "mean_b", "se_b", "mean_diff", "ci_low", "ci_high", "t_p", "t_p_holm", "wilcoxon_p",
-                             "wilcoxon_p_holm", "wilcoxon_method", "cohen_dz"});
+                             "mean_b", "se_b", "mean_diff", "ci_low", "ci_high", "ci_level", "t", "df", "t_p",
+                             "t_p_holm", "wilcoxon_statistic", "wilcoxon_p", "wilcoxon_p_holm", "wilcoxon_method",
+                             "cohen_dz", "rank_biserial"});
+  const std::string level = fmt(ciLevel);
   for (const auto& c : cmps)
     out += csvLine({task, std::to_string(c.size), c.metric, c.ref, c.arm, std::to_string(c.r.nPairs),
                     std::to_string(c.r.nDropped), fmt(c.r.a.mean.value_or(NAN)), fmt(c.r.a.se.value_or(NAN)),
                     fmt(c.r.b.mean.value_or(NAN)), fmt(c.r.b.se.value_or(NAN)), fmt(c.r.meanDiff.value_or(NAN)),
-                    fmt(c.r.ci.low.value_or(NAN)), fmt(c.r.ci.high.value_or(NAN)), fmt(c.r.t.p.value_or(NAN)),
-                    fmt(c.holmT), fmt(c.r.w.p.value_or(NAN)), fmt(c.holmW), c.r.w.method, fmt(c.r.cohenDz.value_or(NAN))});
+                    fmt(c.r.ci.low.value_or(NAN)), fmt(c.r.ci.high.value_or(NAN)), level, fmt(c.r.t.t.value_or(NAN)),
+                    fmt(c.r.t.df.value_or(NAN)), fmt(c.r.t.p.value_or(NAN)), fmt(c.holmT),
+                    fmt(c.r.w.statistic.value_or(NAN)), fmt(c.r.w.p.value_or(NAN)), fmt(c.holmW), c.r.w.method,
+                    fmt(c.r.cohenDz.value_or(NAN)), fmt(c.r.rankBiserial.value_or(NAN))});
   writeTextAtomic(expDir / "comparisons.csv", out);
 }
 

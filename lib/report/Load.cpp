@@ -45,6 +45,9 @@ ExperimentInfo readExperimentInfo(const fs::path& expDir) {
   info.paired.seed = ex["stats"].value("seed", uint64_t{12345});
   info.paired.ciLevel = ex["stats"].value("ci_level", 0.95);
   info.paired.validate("'" + (expDir / "experiment.json").string() + "': stats.");
+  info.interval = ex["stats"].value("interval", "se");
+  info.volumeBins = ex["stats"].value("volume_bins_mm3", info.volumeBins);
+  info.frocMaxFp = ex["stats"].value("froc_max_fp", info.frocMaxFp);
   for (const auto& a : ex["arms"]) {
     const std::string name = a.value("name", "");
     info.arms.push_back(name);
@@ -56,7 +59,7 @@ ExperimentInfo readExperimentInfo(const fs::path& expDir) {
 
 const std::vector<std::string>& allMetricColumns() {
   static const std::vector<std::string> cols = {"n_truth", "n_pred", "tp_truth", "tp_pred", "sensitivity", "ppv", "f1",
-                                                "dice", "truth_volume_mm3", "pred_volume_mm3", "fp_lesions", "fp_volume_mm3"};
+                                                "dice", "truth_volume_mm3", "pred_volume_mm3", "fp_lesions", "fp_volume_mm3", "lesion_ap"};
   return cols;
 }
 

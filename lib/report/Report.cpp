@@ -12,6 +12,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+struct ReportSections {
+  std::string design, lesion, fp, sources, training, caveats;
+};
+
 void refuseIncomplete(const fs::path& expDir, const ReportResult& res) {
   if (res.missing.empty()) return;
   std::string list;
@@ -22,16 +26,57 @@ void refuseIncomplete(const fs::path& expDir, const ReportResult& res) {
                         "(completed runs are kept) to finish them:" + list);
 }
 
-void writeReportMd(const fs::path& expDir, const ExperimentInfo& info, const ReportResult& res, const std::string& srcMd,
-                   const std::string& trainingMd, const std::string& fpMd) {
+// What a reader must know before reading an effect into the tables.
+std::string caveatsMarkdown(const ExperimentInfo& info, const Pooled& pooled, const CellFlags& flags,
+                            const std::string& data) {
+  std::string md;
+  int cap = 0, never = 0, fixed = 0, few = 0;
+  for (const auto& [k, f] : flags) {
+    cap += f.cap;
+    never += f.neverLearned;
+    fixed += f.fixedBudget;
+  }
+  std::set<std::pair<std::string, int>> fewCells;
+  for (const auto& [k, c] : pooled)
+    if (c.n > 0 && c.n < 3) fewCells.insert({std::get<0>(k), std::get<1>(k)});
+  few = static_cast<int>(fewCells.size());
+  if (cap) md += "- " + std::to_string(cap) + " cell(s) (†) rest on runs that reached the iteration cap while still "
+                 "improving on validation: not converged; their differences are not effects of the initialisation.\n";
+  if (never) md += "- " + std::to_string(never) + " cell(s) (‡) rest on runs that never rose above their starting "
+                   "validation level: not trained models.\n";
+  if (fixed) md += "- " + std::to_string(fixed) + " cell(s) trained a fixed number of iterations without early "
+                   "stopping: whether either arm converged was not checked.\n";
+  if (few) md += "- " + std::to_string(few) + " cell(s) rest on fewer than 3 studies for some metric: mean only.\n";
+  if (data.rfind("synthetic:", 0) == 0)
+    md += "- The data are the built-in synthetic cohorts: the numbers show what this design does on phantoms, not "
+          "what it does on patients.\n";
+  md += "- p-values in the tables are unadjusted; Holm-adjusted values over the experiment's comparisons are in "
+        "comparisons.csv and table.csv. " + std::string(info.testName == "t" ? "The t-test" : "The Wilcoxon test") +
+        " pairs test studies (repeats averaged), so n is the number of test studies, not of runs.\n";
+  md += "- Lesion-size strata and regions pool lesions over studies: read their n (shown) before their rate.\n";
+  return md;
+}
+
+void writeReportMd(const fs::path& expDir, const ExperimentInfo& info, const ReportResult& res, const ReportSections& s) {
   std::ostringstream md;
-  md << "# " << info.task << "\n\n" << info.description << "\n\n";
-  md << readText(expDir / "table.md") << "\n";
-  md << "## Training: what each cell rests on\n\n" << trainingMd << "\n";
-  if (fs::exists(expDir / "budget.png")) md << "![validation metrics against iterations](budget.png)\n\n";
-  if (!srcMd.empty()) md << "## Source models\n\n" << srcMd << "\n";
-  if (!fpMd.empty()) md << "## Where the false positives are\n\n" << fpMd << "\n";
+  md << "# " << info.task << "\n\n" << info.description << "\n\n" << s.design;
+  md << "## Results\n\n### Lesion-wise sensitivity and PPV per test study\n\n" << readText(expDir / "table.md") << "\n";
   if (res.figure) md << "![sensitivity and PPV against training-set size](figure.png)\n\n";
+  if (!s.lesion.empty()) {
+    md << "### Lesion level, threshold-free and volume agreement\n\n" << s.lesion << "\n";
+    for (const auto& [file, what] : {std::pair<const char*, const char*>{"froc.png", "FROC and precision-recall per arm"},
+                                     {"strata.png", "sensitivity by lesion volume"},
+                                     {"volume_agreement.png", "Bland-Altman agreement of lesion volume"}})
+      if (fs::exists(expDir / file)) md << "![" << what << "](" << file << ")\n\n";
+  }
+  if (!s.fp.empty()) md << "### Where the false positives are\n\n" << s.fp << "\n";
+  if (!s.sources.empty()) md << "### Source models\n\n" << s.sources << "\n";
+  md << "## Training: what each cell rests on\n\n" << s.training << "\n";
+  if (fs::exists(expDir / "budget.png")) md << "![validation metrics against iterations](budget.png)\n\n";
+  md << "## Caveats\n\n" << s.caveats << "\n";
+  md << "## Files\n\n- table.md, table.tex (booktabs), table.csv (one numeric row per cell: mean, se, sd, CI, n, p, "
+        "Holm p)\n- per_study.csv, summary.csv, comparisons.csv (test statistics, df, effect sizes, CIs)\n"
+        "- froc.csv, lesion_level.csv, strata.csv, fp_regions.csv (when present)\n- budget.csv, training.csv\n\n";
   md << "## Provenance\n\n- runs: " << res.runs << " (the current plan"
      << (res.stale ? "; " + std::to_string(res.stale) + " stale run folder(s) of earlier settings ignored" : std::string())
      << ")\n- definition: experiment.json (resolved configuration)\n"
@@ -48,26 +93,37 @@ ReportResult buildReport(const fs::path& expDir) {
   const auto runDirs = plannedRunDirs(expDir, "runs", plan.runs, plan.present, res);
   const auto sourceDirs = plannedRunDirs(expDir, "sources", plan.sources, plan.present, res);
   refuseIncomplete(expDir, res);
-  const std::vector<Row> rows = loadRuns(runDirs, &res.runs);
+  std::vector<Row> rows = loadRuns(runDirs, &res.runs);
+  const auto sweeps = loadSweeps(runDirs);
+  addSweepMetrics(rows, sweeps);
   std::set<int> sizes;
   for (const auto& r : rows) sizes.insert(r.size);
 
   writePerStudy(expDir, info.task, rows);
   const Pooled pooled = writeSummary(expDir, info, rows, sizes);
   const auto cmps = compareArms(info, rows, sizes);
-  writeComparisons(expDir, info.task, cmps);
+  writeComparisons(expDir, info.task, cmps, info.paired.ciLevel);
   const auto training = loadTraining(runDirs), sourceTraining = loadTraining(sourceDirs);
-  writeTables(expDir, info, sizes, pooled, cmps, cellFlags(training));
+  const CellFlags flags = cellFlags(training);
+  writeTables(expDir, info, sizes, pooled, cmps, flags);
   std::vector<RunTraining> all = sourceTraining;
   all.insert(all.end(), training.begin(), training.end());
   writeBudget(expDir, info.name, all);
   const std::string srcMd = writeSources(expDir, info.task, sourceDirs);
   const std::string fpMd = writeFpRegions(expDir, info.task, runDirs);
+  ReportSections sections;
+  sections.fp = fpMd;
+  sections.sources = srcMd;
+  sections.lesion = writeLesionLevel(expDir, info, rows, sizes, sweeps, runDirs);
   res.figure = !rows.empty() && drawFigure(expDir);
-  writeReportMd(expDir, info, res, srcMd, trainingMarkdown(info, training, sourceTraining), fpMd);
+  const auto ex = parseJsonFile(expDir / "experiment.json");
+  sections.design = designMarkdown(ex);
+  sections.training = trainingMarkdown(info, training, sourceTraining);
+  sections.caveats = caveatsMarkdown(info, pooled, flags, ex.value("data", ""));
+  writeReportMd(expDir, info, res, sections);
   for (const char* f : {"per_study.csv", "summary.csv", "comparisons.csv", "table.md", "table.csv", "table.tex",
-                        "budget.csv", "training.csv"})
-    res.files.push_back(expDir / f);
+                        "budget.csv", "training.csv", "lesion_level.csv", "froc.csv", "strata.csv"})
+    if (fs::exists(expDir / f)) res.files.push_back(expDir / f);
   return res;
 }
 

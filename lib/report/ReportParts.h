@@ -32,11 +32,15 @@ struct ExperimentInfo {
   std::vector<std::string> metricsShown, arms;
   std::map<std::string, std::string> refOf;  // arm -> the arm it is compared against (itself: none)
   stats::PairedOptions paired;
+  std::string interval = "se";               // tables: "se" (mean +- SE) or "ci" (mean [CI])
+  std::vector<double> volumeBins{10, 30, 100, 300, 1000};
+  double frocMaxFp = 1.0;
 };
 
-// Mean, SE and count of one (arm, size, metric) over test studies.
+// Mean, SD, SE, t-based CI (at the experiment's ci_level) and count of one (arm, size, metric) over
+// test studies (per-study values averaged over repeats).
 struct Cell {
-  double mean = NAN, se = NAN;
+  double mean = NAN, se = NAN, sd = NAN, ciLow = NAN, ciHigh = NAN;
   int64_t n = 0;
 };
 using Pooled = std::map<std::tuple<std::string, int, std::string>, Cell>;
@@ -68,7 +72,9 @@ Pooled writeSummary(const std::filesystem::path& expDir, const ExperimentInfo& i
 
 // Comparisons.cpp: Holm over the family (all sizes x arms, per metric and test).
 std::vector<Comparison> compareArms(const ExperimentInfo& info, const std::vector<Row>& rows, const std::set<int>& sizes);
-void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps);
+// ci_low/ci_high: percentile bootstrap CI of mean_diff at ci_level; t, df: paired t; wilcoxon_statistic: min(W+, W-).
+void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps,
+                      double ciLevel);
 
 // Budget.cpp: how each run trained (run.json) and its evaluations (curve.csv).
 struct RunTraining {
@@ -101,6 +107,35 @@ std::string writeSources(const std::filesystem::path& expDir, const std::string&
 // ("" and no file when no run has one: cohorts without region maps).
 std::string writeFpRegions(const std::filesystem::path& expDir, const std::string& task,
                            const std::vector<std::filesystem::path>& runDirs);
+
+// LesionLevel.cpp: the threshold sweep and lesion-level numbers.
+struct RunMeta {
+  std::string id, arm;
+  int size = 0, repeat = 0;
+  double threshold = 0.5;  // the run's [infer] threshold (its masks)
+};
+RunMeta runMeta(const std::filesystem::path& runDir);  // from run.json
+struct SweepPoint {
+  double threshold = 0;
+  int64_t nTruth = 0, tpTruth = 0, nPred = 0, tpPred = 0;
+};
+struct RunSweep {
+  RunMeta meta;
+  std::map<std::string, std::vector<SweepPoint>> studies;  // "subject/session" -> points
+};
+// Lesion-wise average precision of one study: thresholds from high to low, precision tp_pred/n_pred
+// times each rise of recall tp_truth/n_truth (recall made non-decreasing; thresholds without predicted
+// lesions add nothing). NaN without true lesions.
+double averagePrecision(const std::vector<SweepPoint>& sweep);
+std::vector<RunSweep> loadSweeps(const std::vector<std::filesystem::path>& runDirs);  // runs with froc.csv
+void addSweepMetrics(std::vector<Row>& rows, const std::vector<RunSweep>& sweeps);   // rows' "lesion_ap"
+// froc.csv, lesion_level.csv, strata.csv; returns the markdown of report.md's lesion-level section.
+std::string writeLesionLevel(const std::filesystem::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
+                             const std::set<int>& sizes, const std::vector<RunSweep>& sweeps,
+                             const std::vector<std::filesystem::path>& runDirs);
+
+// Design.cpp: report.md's design section and the settings of every choice the study leaves open.
+std::string designMarkdown(const nlohmann::json& experimentJson);
 
 // Figures.cpp: figure.png/pdf through analysis/plot_results.py; false when it could not be made.
 bool drawFigure(const std::filesystem::path& expDir);

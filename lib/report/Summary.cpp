@@ -44,7 +44,7 @@ namespace {
 std::vector<std::string> summaryLine(const std::string& task, int size, const std::string& arm, const std::string& rep,
                                      const std::string& metric, const stats::Summary& s) {
   return {task, std::to_string(size), arm, rep, metric, fmt(s.mean.value_or(NAN)), fmt(s.se.value_or(NAN)),
-          std::to_string(s.n)};
+          fmt(s.sd.value_or(NAN)), std::to_string(s.n)};
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ std::vector<std::string> summaryLine(const std::string& task, int size, const st
 Pooled writeSummary(const fs::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
                     const std::set<int>& sizes) {
   Pooled pooled;
-  std::string out = csvLine({"task", "train_size", "arm", "repeat", "metric", "mean", "se", "n"});
+  std::string out = csvLine({"task", "train_size", "arm", "repeat", "metric", "mean", "se", "sd", "n"});
   for (const auto& arm : info.arms)
     for (int size : sizes)
       for (const auto& metric : allMetricColumns()) {
@@ -69,7 +69,9 @@ Pooled writeSummary(const fs::path& expDir, const ExperimentInfo& info, const st
         std::vector<double> v;
         for (const auto& [k, x] : perStudyMeans(rows, arm, size, metric)) v.push_back(x);
         auto s = stats::summarize(v);
-        pooled[{arm, size, metric}] = {s.mean.value_or(NAN), s.se.value_or(NAN), s.n};
+        const auto ci = stats::meanCi(s, info.paired.ciLevel);
+        pooled[{arm, size, metric}] = {s.mean.value_or(NAN), s.se.value_or(NAN), s.sd.value_or(NAN),
+                                       ci.low.value_or(NAN), ci.high.value_or(NAN), s.n};
         if (!reps.empty()) out += csvLine(summaryLine(info.task, size, arm, "all", metric, s));
       }
   writeTextAtomic(expDir / "summary.csv", out);

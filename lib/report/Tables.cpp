@@ -1,5 +1,6 @@
 // table.md / table.csv / table.tex laid out like the study, and sources.csv.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "lib/core/Csv.h"
@@ -31,18 +32,41 @@ namespace {
 
 using Table = std::vector<std::vector<std::string>>;
 
+// LaTeX text: the ten special characters escaped, and the report's Unicode signs as math.
 std::string texEscape(const std::string& s) {
+  static const std::vector<std::pair<std::string, std::string>> kSigns = {
+      {"±", "$\\pm$"}, {"†", "$^\\dagger$"}, {"‡", "$^\\ddagger$"}, {"≥", "$\\geq$"}, {"≤", "$\\leq$"},
+      {"–", "--"},     {"—", "---"},        {"×", "$\\times$"},     {"³", "$^3$"},    {"σ", "$\\sigma$"}};
   std::string o;
-  for (char c : s) {
-    if (c == '_' || c == '%' || c == '&' || c == '#') o += '\\';
-    o += c;
+  for (size_t i = 0; i < s.size();) {
+    bool sign = false;
+    for (const auto& [u, tex] : kSigns)
+      if (s.compare(i, u.size(), u) == 0) {
+        o += tex;
+        i += u.size();
+        sign = true;
+        break;
+      }
+    if (sign) continue;
+    const char c = s[i++];
+    switch (c) {
+      case '\\': o += "\\textbackslash{}"; break;
+      case '^': o += "\\textasciicircum{}"; break;
+      case '~': o += "\\textasciitilde{}"; break;
+      case '<': o += "$<$"; break;
+      case '>': o += "$>$"; break;
+      case '_': case '%': case '&': case '#': case '$': case '{': case '}': o += '\\'; o += c; break;
+      default: o += c;
+    }
   }
-  size_t p;
-  while ((p = o.find("±")) != std::string::npos) o.replace(p, std::string("±").size(), "$\\pm$");
-  while ((p = o.find("<")) != std::string::npos) o.replace(p, 1, "$<$");
-  while ((p = o.find("†")) != std::string::npos) o.replace(p, std::string("†").size(), "$^\\dagger$");
-  while ((p = o.find("‡")) != std::string::npos) o.replace(p, std::string("‡").size(), "$^\\ddagger$");
   return o;
+}
+
+// "tab:" and the experiment name with every character outside [A-Za-z0-9-] as '-'.
+std::string texLabel(const std::string& name) {
+  std::string l = "tab:";
+  for (char c : name) l += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '-';
+  return l;
 }
 
 std::string markdown(const std::vector<std::string>& header, const Table& table) {
@@ -59,15 +83,33 @@ std::string markdown(const std::vector<std::string>& header, const Table& table)
   return md;
 }
 
-std::string latex(const std::string& comment, const std::vector<std::string>& header, const Table& table) {
-  std::string tex = "% " + comment + "\n\\begin{tabular}{r" + std::string(header.size() - 1, 'l') + "}\n\\hline\n";
-  for (size_t i = 0; i < header.size(); ++i) tex += (i ? " & " : "") + texEscape(header[i]);
-  tex += " \\\\\n\\hline\n";
+// A booktabs table float: metrics as spanning column groups over the arms, the note as caption.
+std::string latex(const ExperimentInfo& info, const std::string& caption, const Table& table) {
+  const size_t nArms = info.arms.size(), nCols = 2 + info.metricsShown.size() * nArms;
+  std::string tex = "% mstransfer report: needs \\usepackage{booktabs} in the preamble.\n"
+                    "\\begin{table}[htbp]\n\\centering\n\\caption{" + texEscape(caption) + "}\n\\label{" +
+                    texLabel(info.name) + "}\n\\begin{tabular}{rr" + std::string(nCols - 2, 'l') + "}\n\\toprule\n";
+  std::string groups = " & ", rules;
+  for (size_t m = 0; m < info.metricsShown.size(); ++m) {
+    const size_t first = 3 + m * nArms, last = first + nArms - 1;
+    groups += " & \\multicolumn{" + std::to_string(nArms) + "}{c}{" + texEscape(info.metricsShown[m]) + "}";
+    rules += "\\cmidrule(lr){" + std::to_string(first) + "-" + std::to_string(last) + "}";
+  }
+  tex += groups + " \\\\\n" + rules + "\n$n$ train & $n$ test";
+  for (size_t m = 0; m < info.metricsShown.size(); ++m)
+    for (const auto& arm : info.arms) tex += " & " + texEscape(arm);
+  tex += " \\\\\n\\midrule\n";
   for (const auto& l : table) {
     for (size_t i = 0; i < l.size(); ++i) tex += (i ? " & " : "") + texEscape(l[i]);
     tex += " \\\\\n";
   }
-  return tex + "\\hline\n\\end{tabular}\n";
+  return tex + "\\bottomrule\n\\end{tabular}\n\\end{table}\n";
+}
+
+std::string percent(double level) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%g%%", 100.0 * level);
+  return buf;
 }
 
 // The note under the table: what the numbers and p-values are.
@@ -76,21 +118,70 @@ std::string tableNote(const ExperimentInfo& info) {
   for (const auto& arm : info.arms)
     if (info.refOf.at(arm) != info.refArm && info.refOf.at(arm) != arm)
       against += "; " + arm + " against " + info.refOf.at(arm);
-  return "Mean ± SE over test studies (per-study values averaged over repeats); " +
+  const std::string spread = info.interval == "ci" ? "Mean [" + percent(info.paired.ciLevel) + " t-based CI]" : "Mean ± SE";
+  return spread + " over test studies (per-study values averaged over repeats); " +
          std::string(info.testName == "t" ? "paired t-test" : "Wilcoxon signed-rank") + " p-values of each arm " +
-         against + ", unadjusted (Holm-adjusted in comparisons.csv).";
+         against + ", unadjusted (Holm-adjusted in comparisons.csv and table.csv).";
+}
+
+// "0.55 ± 0.02" or "0.55 [0.50, 0.60]"; the mean alone without a spread.
+std::string spreadText(const ExperimentInfo& info, const Cell& c, bool withSpread) {
+  if (info.interval != "ci" || !withSpread || !std::isfinite(c.ciLow)) return meanSe(c.mean, c.se, withSpread);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f [%.2f, %.2f]", c.mean, c.ciLow, c.ciHigh);
+  return buf;
+}
+
+const Comparison* findComparison(const std::vector<Comparison>& cmps, const std::string& arm, int size,
+                                 const std::string& metric) {
+  for (const auto& c : cmps)
+    if (c.arm == arm && c.size == size && c.metric == metric) return &c;
+  return nullptr;
+}
+
+std::string flagText(const CellFlags& flags, const std::string& arm, int size) {
+  const auto f = flags.find({arm, size});
+  if (f == flags.end()) return "";
+  std::string t;
+  for (const auto& [on, name] : {std::pair<bool, const char*>{f->second.cap, "cap"},
+                                 {f->second.neverLearned, "never_learned"}, {f->second.fixedBudget, "fixed_budget"}})
+    if (on) t += (t.empty() ? "" : ";") + std::string(name);
+  return t;
+}
+
+// table.csv: one numeric row per cell (tidy), with the p-value shown in the tables and its Holm adjustment.
+void writeTidyTable(const fs::path& expDir, const ExperimentInfo& info, const std::set<int>& sizes, const Pooled& pooled,
+                    const std::vector<Comparison>& cmps, const CellFlags& flags) {
+  std::string csv = csvLine({"task", "train_size", "arm", "metric", "n", "mean", "se", "sd", "ci_low", "ci_high",
+                             "ci_level", "compared_to", "test", "p", "p_holm", "flags"});
+  char level[16];
+  std::snprintf(level, sizeof level, "%g", info.paired.ciLevel);
+  for (int size : sizes)
+    for (const auto& metric : info.metricsShown)
+      for (const auto& arm : info.arms) {
+        auto it = pooled.find({arm, size, metric});
+        if (it == pooled.end() || it->second.n == 0) continue;
+        const Cell& c = it->second;
+        const Comparison* cmp = findComparison(cmps, arm, size, metric);
+        const bool t = info.testName == "t";
+        const double p = cmp ? (t ? cmp->r.t.p.value_or(NAN) : cmp->r.w.p.value_or(NAN)) : NAN;
+        const double ph = cmp ? (t ? cmp->holmT : cmp->holmW) : NAN;
+        csv += csvLine({info.task, std::to_string(size), arm, metric, std::to_string(c.n), fmt(c.mean), fmt(c.se),
+                        fmt(c.sd), fmt(c.ciLow), fmt(c.ciHigh), level, cmp ? cmp->ref : "", cmp ? info.testName : "",
+                        fmt(p), fmt(ph), flagText(flags, arm, size)});
+      }
+  writeTextAtomic(expDir / "table.csv", csv);
 }
 
 }  // namespace
 
 void writeTables(const fs::path& expDir, const ExperimentInfo& info, const std::set<int>& sizes, const Pooled& pooled,
                  const std::vector<Comparison>& cmps, const CellFlags& flags) {
-  // p-values: reference arm vs that arm, unadjusted (Holm-adjusted in comparisons.csv).
+  // p-values: reference arm vs that arm, unadjusted (Holm-adjusted in comparisons.csv and table.csv).
   auto pOf = [&](const std::string& arm, int size, const std::string& metric) {
-    for (const auto& c : cmps)
-      if (c.arm == arm && c.size == size && c.metric == metric)
-        return info.testName == "t" ? c.r.t.p.value_or(NAN) : c.r.w.p.value_or(NAN);
-    return static_cast<double>(NAN);
+    const Comparison* c = findComparison(cmps, arm, size, metric);
+    if (!c) return static_cast<double>(NAN);
+    return info.testName == "t" ? c->r.t.p.value_or(NAN) : c->r.w.p.value_or(NAN);
   };
   std::vector<std::string> header = {"n train", "n test"};
   for (const auto& metric : info.metricsShown)
@@ -106,8 +197,8 @@ void writeTables(const fs::path& expDir, const ExperimentInfo& info, const std::
       for (const auto& arm : info.arms) {
         auto it = pooled.find({arm, size, metric});
         const Cell c = it == pooled.end() ? Cell{} : it->second;
-        // Fewer than 3 studies: the mean and its n, no SE and no p.
-        std::string cell = meanSe(c.mean, c.se, c.n >= 3);
+        // Fewer than 3 studies: the mean and its n, no spread and no p.
+        std::string cell = spreadText(info, c, c.n >= 3);
         if (c.n > 0 && c.n < 3) anyFew = true;
         if (c.n != nRow && c.n > 0) cell += " (n = " + std::to_string(c.n) + ")";
         if (arm != info.refOf.at(arm) && c.n >= 3) cell += " (" + formatP(pOf(arm, size, metric)) + ")";
@@ -124,15 +215,14 @@ void writeTables(const fs::path& expDir, const ExperimentInfo& info, const std::
     table.push_back(line);
   }
   std::string note = tableNote(info);
-  if (anyFew) note += " Cells on fewer than 3 studies show their n and no SE or p.";
+  if (anyFew) note += " Cells on fewer than 3 studies show their n and no " +
+                      std::string(info.interval == "ci" ? "CI" : "SE") + " or p.";
   if (anyCap) note += " † at least one run of the cell reached the iteration cap while still improving on validation: not converged.";
   if (anyNever) note += " ‡ at least one run of the cell never rose above its starting validation level: not a trained model.";
   if (anyFixed) note += " Runs trained a fixed number of iterations without early stopping: convergence was not checked.";
   writeTextAtomic(expDir / "table.md", "**" + info.task + "**\n\n" + markdown(header, table) + "\n" + note + "\n");
-  std::string csv = csvLine(header);
-  for (const auto& l : table) csv += csvLine(l);
-  writeTextAtomic(expDir / "table.csv", csv);
-  writeTextAtomic(expDir / "table.tex", latex(info.task + ": " + note, header, table));
+  writeTidyTable(expDir, info, sizes, pooled, cmps, flags);
+  writeTextAtomic(expDir / "table.tex", latex(info, info.task + ". " + note, table));
 }
 
 std::string writeSources(const fs::path& expDir, const std::string& task, const std::vector<fs::path>& sourceDirs) {

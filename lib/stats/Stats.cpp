@@ -24,6 +24,42 @@ Summary summarize(const std::vector<double>& x) {
   return s;
 }
 
+Interval meanCi(const Summary& s, double level) {
+  Interval ci;
+  if (s.n < 2 || !s.se || !s.mean) return ci;
+  boost::math::students_t dist(static_cast<double>(s.n - 1));
+  const double h = boost::math::quantile(dist, 0.5 + 0.5 * level) * *s.se;
+  ci.low = *s.mean - h;
+  ci.high = *s.mean + h;
+  return ci;
+}
+
+std::optional<double> pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  if (x.size() != y.size()) throw std::invalid_argument("paired samples differ in length");
+  if (x.size() < 3) return std::nullopt;
+  Eigen::Map<const Eigen::ArrayXd> a(x.data(), static_cast<Eigen::Index>(x.size()));
+  Eigen::Map<const Eigen::ArrayXd> b(y.data(), static_cast<Eigen::Index>(y.size()));
+  const Eigen::ArrayXd da = a - a.mean(), db = b - b.mean();
+  const double sa = da.square().sum(), sb = db.square().sum();
+  if (sa <= 0 || sb <= 0) return std::nullopt;
+  return std::clamp((da * db).sum() / std::sqrt(sa * sb), -1.0, 1.0);
+}
+
+static std::vector<double> differences(const std::vector<double>& a, const std::vector<double>& b);
+
+BlandAltman blandAltman(const std::vector<double>& a, const std::vector<double>& b) {
+  const Summary s = summarize(differences(b, a));
+  BlandAltman r;
+  r.n = s.n;
+  r.bias = s.mean;
+  r.sd = s.sd;
+  if (s.mean && s.sd) {
+    r.low = *s.mean - 1.96 * *s.sd;
+    r.high = *s.mean + 1.96 * *s.sd;
+  }
+  return r;
+}
+
 static std::vector<double> differences(const std::vector<double>& a, const std::vector<double>& b) {
   if (a.size() != b.size()) throw std::invalid_argument("paired samples differ in length");
   std::vector<double> d(a.size());

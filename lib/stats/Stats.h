@@ -31,6 +31,24 @@ struct Summary {
 };
 Summary summarize(const std::vector<double>& x);
 
+// Student-t confidence interval of a mean: mean -+ t_{(1+level)/2, n-1} * se (R t.test(x)$conf.int;
+// scipy.stats.t.interval(level, n-1, mean, se)). Undefined for n < 2.
+struct Interval {
+  std::optional<double> low, high;
+};
+Interval meanCi(const Summary& s, double level);
+
+// Pearson's r of paired values (scipy.stats.pearsonr); undefined for n < 3 or a constant side.
+std::optional<double> pearson(const std::vector<double>& x, const std::vector<double>& y);
+
+// Bland-Altman agreement of b against a (Bland & Altman 1986): bias = mean(b - a), limits of
+// agreement bias -+ 1.96 * sd(b - a). sd and limits need n >= 2.
+struct BlandAltman {
+  int64_t n = 0;
+  std::optional<double> bias, sd, low, high;
+};
+BlandAltman blandAltman(const std::vector<double>& a, const std::vector<double>& b);
+
 struct TTest {
   int64_t n = 0;
   std::optional<double> meanDiff, t, df, p;  // p undefined for n < 2 or zero variance with zero mean

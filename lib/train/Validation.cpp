@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/infer/Predictor.h"
+#include "lib/metrics/Components.h"
 #include "lib/infer/SlidingWindow.h"
 #include "lib/metrics/LesionMetrics.h"
 #include "lib/train/Outputs.h"
@@ -31,7 +32,7 @@ CurvePoint scoreMaps(const std::vector<FloatVolume>& maps, const std::vector<Mas
     ++acc[k].second;
   };
   for (size_t s = 0; s < maps.size(); ++s) {
-    const MaskVolume pred = infer::binarize(maps[s], cfg.threshold, minVoxels);
+    const MaskVolume pred = metrics::binarize(maps[s], cfg.threshold, minVoxels);
     const auto r = metrics::evaluate(pred, truths[s], lo);
     add("sensitivity", r.sensitivity);
     add("ppv", r.ppv);

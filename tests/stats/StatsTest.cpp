@@ -130,3 +130,30 @@ TEST(EffectSize, CohenDzAndRankBiserial) {
   Wilcoxon w = wilcoxonSignedRank(kDarwin, zeros(kDarwin.size()));
   EXPECT_NEAR(*rankBiserial(w), 72.0 / 120.0, 1e-12);
 }
+
+TEST(Interval, StudentTConfidenceIntervalOfAMeanMatchesScipy) {
+  // scipy.stats.t.interval(0.95, 9, loc=numpy.mean(kA), scale=scipy.stats.sem(kA))
+  //   -> (0.5207687203339465, 0.6332312796660536); level 0.90 -> (0.5314336319008848, 0.6225663680991154)
+  const Summary s = summarize(kA);
+  Interval ci = meanCi(s, 0.95);
+  EXPECT_NEAR(*ci.low, 0.5207687203339465, 1e-10);
+  EXPECT_NEAR(*ci.high, 0.6332312796660536, 1e-10);
+  ci = meanCi(s, 0.90);
+  EXPECT_NEAR(*ci.low, 0.5314336319008848, 1e-10);
+  EXPECT_NEAR(*ci.high, 0.6225663680991154, 1e-10);
+  EXPECT_FALSE(meanCi(summarize({0.4}), 0.95).low.has_value());
+}
+
+TEST(Agreement, PearsonAndBlandAltmanMatchScipyAndTheirDefinition) {
+  // scipy.stats.pearsonr(kA, kB).statistic = 0.7607225925944255
+  EXPECT_NEAR(*pearson(kA, kB), 0.7607225925944255, 1e-12);
+  EXPECT_FALSE(pearson({1, 2}, {1, 2}).has_value());        // n < 3
+  EXPECT_FALSE(pearson({1, 1, 1}, {1, 2, 3}).has_value());  // a constant side
+  // d = kB - kA: numpy mean -0.064, std(ddof=1) 0.05125101625008686, limits mean -+ 1.96 sd
+  const BlandAltman ba = blandAltman(kA, kB);
+  EXPECT_EQ(ba.n, 10);
+  EXPECT_NEAR(*ba.bias, -0.064, 1e-12);
+  EXPECT_NEAR(*ba.sd, 0.05125101625008686, 1e-12);
+  EXPECT_NEAR(*ba.low, -0.16445199185017023, 1e-12);
+  EXPECT_NEAR(*ba.high, 0.03645199185017024, 1e-12);
+}

@@ -10,6 +10,7 @@
 
 #include "lib/cache/Cache.h"
 #include "lib/infer/Predictor.h"
+#include "lib/metrics/Components.h"
 #include "lib/infer/SlidingWindow.h"
 #include "lib/model/Checkpoint.h"
 #include "tests/support/TrainFixture.h"
@@ -83,7 +84,7 @@ TEST(Precision, Fp32AndBf16MasksOfTheSameModelAgree) {
   for (int s = 0; s < static_cast<int>(reader.studies().size()); ++s) {
     const auto p32 = infer::predictCachedStudy(net, reader, s, j.train.patch, c32, torch::kCPU);
     const auto p16 = infer::predictCachedStudy(net, reader, s, j.train.patch, c16, torch::kCPU);
-    const MaskVolume m32 = infer::binarize(p32, 0.5, 0), m16 = infer::binarize(p16, 0.5, 0);
+    const MaskVolume m32 = metrics::binarize(p32, 0.5, 0), m16 = metrics::binarize(p16, 0.5, 0);
     int64_t fg = 0;
     for (auto x : m32.data) fg += x;
     EXPECT_GT(fg, 100) << "study " << s << ": the model should predict lesion voxels";
