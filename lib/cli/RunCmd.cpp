@@ -79,8 +79,9 @@ int runReport(const Args& args) {
   pos.add("results", 1);
   po::variables_map vm;
   if (!parseArgs("report", "RESULTS_DIR",
-                 "Rebuilds per_study.csv, summary.csv, comparisons.csv, table.{md,tex,csv}, figure.{png,pdf} and\n"
-                 "report.md from the stored runs.",
+                 "Rebuilds per_study.csv, summary.csv, comparisons.csv, table.{md,tex,csv}, froc.csv,\n"
+                 "lesion_level.csv, strata.csv, budget.csv, training.csv, the figures and report.md from the\n"
+                 "stored runs.",
                  opts, args, vm, &pos))
     return 0;
   auto exps = report::findExperiments(results);
@@ -89,7 +90,8 @@ int runReport(const Args& args) {
     auto r = report::buildReport(d);
     std::cout << d.string() << ": " << r.runs << " runs"
               << (r.stale ? " (" + std::to_string(r.stale) + " stale run folder(s) of earlier settings ignored)" : std::string())
-              << "; table.md, table.tex, table.csv" << (r.figure ? ", figure.png, figure.pdf" : "") << "\n";
+              << "; table.md, table.tex, table.csv" << (r.figure ? ", figure.png, figure.pdf" : "")
+              << (std::filesystem::exists(d / "froc.csv") ? ", froc.csv, lesion_level.csv, strata.csv" : "") << "\n";
   }
   return 0;
 }

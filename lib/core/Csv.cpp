@@ -112,7 +112,7 @@ std::string csvLine(const std::vector<std::string>& fields) {
 std::string csvNumber(double v) {
   if (!std::isfinite(v)) return "";
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
+  std::snprintf(buf, sizeof buf, "%.10g", v);
   return buf;
 }
 

@@ -28,6 +28,6 @@ CsvTable readCsv(const std::filesystem::path& file);
 std::string csvEscape(const std::string& field);
 std::string csvLine(const std::vector<std::string>& fields);
 // A number as CSV files here write it: "%.6g", empty when not finite.
-std::string csvNumber(double v);
+std::string csvNumber(double v);  // "%.10g"; empty when not finite
 
 }  // namespace mst

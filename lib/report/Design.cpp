@@ -27,7 +27,13 @@ std::string str(const json& j) {
   return j.dump();
 }
 
-std::string at(const json& j, const char* key) { return j.contains(key) ? str(j[key]) : "n/a"; }
+std::string at(const json& j, const char* key) { return j.is_object() && j.contains(key) ? str(j[key]) : "n/a"; }
+
+// j[key], or an empty object when j has no such key (a hand-written or older experiment.json).
+const json& sub(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  return j.is_object() && j.contains(key) ? j[key] : kEmpty;
+}
 
 // Keys of `arm` whose value differs from `base` (nested objects flattened with '.').
 void diff(const json& base, const json& arm, const std::string& prefix, std::vector<std::string>& out) {
@@ -53,28 +59,29 @@ std::string trainingRule(const json& t) {
 
 std::string designMarkdown(const json& ex) {
   std::ostringstream md;
-  const json& t = ex["train"];
-  const json& m = ex["model"];
-  const json& p = ex["preprocess"];
-  const json& inf = ex["infer"];
-  const json& ev = ex["eval"];
-  const json& st = ex["stats"];
+  const json& t = sub(ex, "train");
+  const json& m = sub(ex, "model");
+  const json& p = sub(ex, "preprocess");
+  const json& inf = sub(ex, "infer");
+  const json& ev = sub(ex, "eval");
+  const json& st = sub(ex, "stats");
   md << "## Design\n\n";
   md << "- Data: " << at(ex, "data") << " (channels " << at(ex, "channels") << ").\n";
-  const json& test = ex["test"];
+  const json& test = sub(ex, "test");
   md << "- Test set: " << (test.contains("subjects") && !test["subjects"].empty() ? std::to_string(test["subjects"].size()) + " listed studies"
                                                                                  : at(test, "count") + " studies drawn with seed " + at(test, "seed"))
      << ", fixed and shared by every arm and training size.\n";
-  if (ex.contains("validation") && ex["validation"].is_object() && ex["validation"].value("count", 0) > 0)
-    md << "- Validation set (early stopping, minimum lesion size): " << at(ex["validation"], "count")
-       << " studies (seed " << at(ex["validation"], "seed") << "), disjoint from the test set and the training pools.\n";
-  const json& sw = ex["sweep"];
+  const json& val = sub(ex, "validation");
+  if (val.value("count", 0) > 0)
+    md << "- Validation set (early stopping, minimum lesion size): " << at(val, "count")
+       << " studies (seed " << at(val, "seed") << "), disjoint from the test set and the training pools.\n";
+  const json& sw = sub(ex, "sweep");
   md << "- Training sizes " << at(sw, "train_sizes") << ", " << at(sw, "repeats") << " repeat(s) with seed " << at(sw, "seed")
      << " (" << at(sw, "nested") << ").\n";
   md << "- Arms:\n";
-  for (const auto& a : ex["arms"]) {
+  for (const auto& a : sub(ex, "arms")) {
     std::vector<std::string> d;
-    if (a.contains("train")) diff(t, a["train"], "", d);
+    diff(t, sub(a, "train"), "", d);
     std::string settings;
     for (const auto& s : d) settings += (settings.empty() ? "" : "; ") + s;
     const std::string init = a.value("init", "scratch") == "source" ? "initialised from source model '" + a.value("source", "") + "'"
@@ -85,18 +92,18 @@ std::string designMarkdown(const json& ex) {
                : ", the reference arm")
        << (settings.empty() ? "" : "; differs from [train] in " + settings) << ".\n";
   }
-  if (ex.contains("sources"))
-    for (auto it = ex["sources"].begin(); it != ex["sources"].end(); ++it) {
+  const json& sources = sub(ex, "sources");
+  for (auto it = sources.begin(); it != sources.end(); ++it) {
       const json& s = *it;
       md << "- Source model '" << it.key() << "': ";
-      if (!s["checkpoint"].is_null()) md << "the checkpoint " << str(s["checkpoint"]) << ".\n";
+      if (s.contains("checkpoint") && !s["checkpoint"].is_null()) md << "the checkpoint " << str(s["checkpoint"]) << ".\n";
       else
         md << "pretrained here on " << at(s, "data") << " (" << at(s, "train_studies") << " training, "
            << at(s, "val_studies") << " validation, " << at(s, "test_studies") << " held-out studies); "
            << (s.contains("train") ? trainingRule(s["train"]) : std::string("")) << ".\n";
     }
   md << "\n### Choices the study leaves open, as set here\n\n| choice | setting |\n|---|---|\n";
-  const json& aug = t["augment"];
+  const json& aug = sub(t, "augment");
   md << "| network depth and width | 3D U-Net, depth " << at(m, "depth") << ", " << at(m, "base_filters")
      << " base filters (at most " << at(m, "max_filters") << "), " << at(m, "norm") << " norm, " << at(m, "upsampling")
      << " upsampling, dropout " << at(m, "dropout") << " |\n";

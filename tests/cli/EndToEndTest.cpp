@@ -60,7 +60,27 @@ TEST(EndToEnd, QuickExperimentRunsResumesReportsAndWritesSlurm) {
   EXPECT_NE(table.find(" ± "), std::string::npos) << table;
   EXPECT_NE(table.find("(p "), std::string::npos) << table;
   CsvTable summary = readCsv(exp / "summary.csv");
-  EXPECT_EQ(summary.header, (std::vector<std::string>{"task", "train_size", "arm", "repeat", "metric", "mean", "se", "n"}));
+  EXPECT_EQ(summary.header,
+            (std::vector<std::string>{"task", "train_size", "arm", "repeat", "metric", "mean", "se", "sd", "n"}));
+  // The threshold sweep of the kept probability maps: its point at the configured threshold is the
+  // table's (same binarisation, same scoring, same averaging), for every arm, size and metric.
+  const CsvTable froc = readCsv(exp / "froc.csv");
+  const CsvTable cells = readCsv(exp / "table.csv");
+  int matched = 0;
+  for (const auto& f : froc.rows) {
+    if (f.at(static_cast<size_t>(froc.column("configured"))) != "1") continue;
+    for (const auto& c : cells.rows)
+      if (c.at(1) == f.at(1) && c.at(2) == f.at(2)) {
+        const std::string metric = c.at(3);
+        // per_study.csv stores 10 significant digits; the sweep counts exactly.
+        EXPECT_NEAR(std::stod(c.at(static_cast<size_t>(cells.column("mean")))),
+                    std::stod(f.at(static_cast<size_t>(froc.column(metric)))), 1e-8)
+            << metric << " n=" << c.at(1) << " " << c.at(2);
+        ++matched;
+      }
+  }
+  EXPECT_EQ(matched, 2 * 2 * 2) << "sizes x arms x (sensitivity, ppv)";
+  for (const char* f : {"lesion_level.csv", "strata.csv"}) EXPECT_TRUE(fs::exists(exp / f)) << f;
   // Provenance of a run.
   for (const auto& e : fs::directory_iterator(exp / "runs")) {
     const std::string j = test::readFile(e.path() / "run.json");

@@ -4,6 +4,8 @@
 #include "lib/core/Csv.h"
 #include "lib/core/Error.h"
 #include "lib/eval/Evaluation.h"
+#include "lib/eval/LesionAnalysis.h"
+#include "lib/metrics/Components.h"
 #include "lib/io/Nifti.h"
 #include "tests/support/TestSupport.h"
 
@@ -120,4 +122,52 @@ TEST(Evaluation, FalsePositivesAreCountedByTheRegionOfMostOfTheirVoxels) {
   fs::remove(d / "A_regions.nii.gz");
   EXPECT_FALSE(eval::writeFpRegionsCsv(d / "fp3.csv", pairs, lo));
   EXPECT_FALSE(fs::exists(d / "fp3.csv"));
+}
+
+// The threshold sweep binarises the probability map as the predictor does, so its point at the run's
+// threshold is the evaluation of the mask on disk; lesions.csv lists every lesion with its fate.
+TEST(Evaluation, ThresholdSweepOfTheProbabilityMapAndEveryLesion) {
+  test::TempDir d;
+  const io::Manifest m = manifestOf(d.path(), {"A"});
+  fs::create_directories(d / "pred");
+  FloatVolume prob(test::cubeGeometry(12), 0.01f);
+  prob.at(1, 5, 5) = 0.92f;  // first true lesion: found from 0.92 down
+  prob.at(2, 5, 5) = 0.40f;
+  prob.at(6, 5, 5) = 0.30f;  // second true lesion: found from 0.30 down
+  prob.at(9, 9, 9) = 0.60f;  // a false positive from 0.60 down
+  prob.at(3, 9, 2) = 0.20f;  // another from 0.20 down
+  io::writeImage(d / "pred" / eval::probFileName("A_1"), prob);
+  const MaskVolume mask = metrics::binarize(prob, 0.5, 0);
+  io::writeMask(d / "pred" / eval::maskFileName("A_1"), mask);
+  const auto pairs = eval::findPredictions(m, d / "pred");
+  metrics::LesionOptions lo;  // criterion any, 26-connectivity
+  ASSERT_TRUE(eval::writeLesionAnalysis(d / "lesions.csv", d / "froc.csv", pairs, lo, {0.5, 0, {}}));
+
+  const CsvTable f = readCsv(d / "froc.csv");
+  ASSERT_EQ(f.rows.size(), 19u);  // 0.05, 0.10, ..., 0.95 (0.5 among them)
+  std::map<std::string, std::vector<std::string>> at;
+  for (const auto& r : f.rows) at[r.at(2)] = {r.at(3), r.at(4), r.at(5), r.at(6)};  // n_truth, tp_truth, n_pred, tp_pred
+  using V = std::vector<std::string>;
+  EXPECT_EQ(at["0.95"], (V{"2", "0", "0", "0"}));
+  EXPECT_EQ(at["0.9"], (V{"2", "1", "1", "1"}));
+  EXPECT_EQ(at["0.5"], (V{"2", "1", "2", "1"}));
+  EXPECT_EQ(at["0.25"], (V{"2", "2", "3", "2"}));  // (1..2,5,5) one lesion, (6,5,5), (9,9,9)
+  EXPECT_EQ(at["0.15"], (V{"2", "2", "4", "2"}));
+  const auto direct = metrics::evaluate(mask, truthMask(), lo);  // the point at the run's threshold
+  EXPECT_EQ(at["0.5"], (V{std::to_string(direct.nTruth), std::to_string(direct.tpTruth), std::to_string(direct.nPred),
+                          std::to_string(direct.tpPred)}));
+
+  const CsvTable l = readCsv(d / "lesions.csv");
+  EXPECT_EQ(l.header, (V{"subject", "session", "side", "voxels", "volume_mm3", "detected", "region"}));
+  ASSERT_EQ(l.rows.size(), 4u);
+  EXPECT_EQ(l.rows[0], (V{"A", "1", "truth", "2", "2", "1", ""}));
+  EXPECT_EQ(l.rows[1], (V{"A", "1", "truth", "2", "2", "0", ""}));
+  EXPECT_EQ(l.rows[2], (V{"A", "1", "pred", "1", "1", "1", ""}));
+  EXPECT_EQ(l.rows[3], (V{"A", "1", "pred", "1", "1", "0", ""}));
+
+  // Without the probability maps only lesions.csv is written.
+  fs::remove(d / "pred" / eval::probFileName("A_1"));
+  EXPECT_FALSE(eval::writeLesionAnalysis(d / "lesions2.csv", d / "froc2.csv", pairs, lo, {0.5, 0, {}}));
+  EXPECT_TRUE(fs::exists(d / "lesions2.csv"));
+  EXPECT_FALSE(fs::exists(d / "froc2.csv"));
 }
