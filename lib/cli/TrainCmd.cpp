@@ -176,6 +176,8 @@ int runPredict(const Args& args) {
       "threshold", po::value(&ic.threshold)->default_value(0.5), "probability threshold of the mask")(
       "min-component-voxels", po::value(&ic.minComponentVoxels)->default_value(0),
       "remove mask components smaller than this")(
+      "keep-input-spacing", "predict at each input's own spacing instead of resampling to the spacing the model "
+                             "was trained at (recorded in its checkpoint) and back")(
       "device", po::value(&device)->default_value("cpu"), "cpu or cuda")(
       "threads", po::value(&threads)->default_value(defaultThreads()), "intra-op threads");
   po::variables_map vm;
@@ -192,6 +194,7 @@ int runPredict(const Args& args) {
   po_.infer = ic;
   po_.device = device;
   po_.threads = threads;
+  po_.keepInputSpacing = vm.count("keep-input-spacing") > 0;
   if (cacheFile.empty()) cacheFile = (std::filesystem::path(out) / "cache.h5").string();
   auto r = infer::predictManifest(modelPath, m, cacheFile, out, po_);
   std::cout << out << ": " << r.studies << " studies predicted (" << r.seconds << " s)\n";

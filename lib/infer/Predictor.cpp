@@ -47,6 +47,8 @@ ModelMeta readModelMeta(const std::filesystem::path& checkpoint) {
     m.patch = {p[0], p[1], p[2]};
     if (j.contains("train") && j["train"].contains("precision")) m.trainPrecision = j["train"]["precision"].get<std::string>();
     if (m.trainPrecision != "bf16") m.trainPrecision = "fp32";
+    if (j.contains("trained_spacing_mm"))
+      for (size_t a = 0; a < 3; ++a) m.trainedSpacingMm[a] = j["trained_spacing_mm"].at(a).get<double>();
   } catch (const std::exception& e) {
     throw InputError("'" + side.string() + "': malformed checkpoint metadata: " + e.what());
   }
@@ -101,15 +103,27 @@ PredictReport predictFromCache(const std::filesystem::path& checkpoint, const ca
   return r;
 }
 
+preprocess::PreprocessConfig effectivePreprocess(const ModelMeta& meta, bool keepInputSpacing) {
+  preprocess::PreprocessConfig pre = meta.preprocess;
+  if (keepInputSpacing) return pre;
+  for (size_t a = 0; a < 3; ++a)
+    if (pre.targetSpacingMm[a] == 0 && meta.trainedSpacingMm[a] > 0) pre.targetSpacingMm[a] = meta.trainedSpacingMm[a];
+  return pre;
+}
+
 PredictReport predictManifest(const std::filesystem::path& checkpoint, const io::Manifest& manifest,
                               const std::filesystem::path& cacheFile, const std::filesystem::path& outDir,
                               const PredictOptions& o) {
   ModelMeta meta = readModelMeta(checkpoint);
   manifest.requireChannels(meta.preprocess.channels);
+  const preprocess::PreprocessConfig pre = effectivePreprocess(meta, o.keepInputSpacing);
+  if (pre.targetSpacingMm != meta.preprocess.targetSpacingMm && o.progress)
+    log::info("predict: resampling inputs to the model's training spacing ", pre.targetSpacingMm[0], " x ",
+              pre.targetSpacingMm[1], " x ", pre.targetSpacingMm[2], " mm (--keep-input-spacing to keep theirs)");
   cache::BuildOptions bo;
   bo.threads = o.threads;
   bo.progress = o.progress;
-  cache::buildCache(manifest, meta.preprocess, cacheFile, bo);
+  cache::buildCache(manifest, pre, cacheFile, bo);
   cache::CacheReader reader(cacheFile);
   std::vector<std::string> ids;
   for (const auto& r : manifest.rows) ids.push_back(r.id());

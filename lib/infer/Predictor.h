@@ -27,6 +27,7 @@ struct ModelMeta {
   preprocess::PreprocessConfig preprocess;
   Size3 patch{32, 32, 32};
   std::string trainPrecision = "fp32";  // what [infer] precision = "train" means for this model
+  Vec3 trainedSpacingMm{0, 0, 0};       // the spacing the network was trained at (0: not recorded)
 };
 ModelMeta readModelMeta(const std::filesystem::path& checkpoint);  // throws InputError naming the file
 
@@ -35,6 +36,10 @@ struct PredictOptions {
   std::string device = "cpu";
   int threads = 1;
   bool progress = true;
+  // predictManifest: inputs are resampled to the model's training spacing on the axes its preprocessing
+  // leaves at the input's spacing (target_spacing 0), and predictions written back on each input's grid;
+  // true keeps the input's spacing.
+  bool keepInputSpacing = false;
 };
 
 struct PredictReport {
@@ -48,7 +53,11 @@ PredictReport predictFromCache(const std::filesystem::path& checkpoint, const ca
                                const PredictOptions& options);
 
 // Preprocesses the manifest into `cacheFile` (built or updated with the
-// checkpoint's preprocessing settings), then predicts every study.
+// checkpoint's preprocessing settings, at the model's training spacing: effectivePreprocess), then
+// predicts every study.
+// The checkpoint's preprocessing with target_spacing 0 axes set to the spacing it was trained at
+// (unless keepInputSpacing or not recorded).
+preprocess::PreprocessConfig effectivePreprocess(const ModelMeta& meta, bool keepInputSpacing);
 PredictReport predictManifest(const std::filesystem::path& checkpoint, const io::Manifest& manifest,
                               const std::filesystem::path& cacheFile, const std::filesystem::path& outDir,
                               const PredictOptions& options);

@@ -27,13 +27,15 @@ std::string resumeKey(const TrainJob& job) {
       .hex();
 }
 
-std::string sidecarJson(const TrainJob& job, const std::string& configHash, const LoopState& s, const std::string& status) {
+std::string sidecarJson(const TrainJob& job, const std::string& configHash, const LoopState& s, const std::string& status,
+                        const Vec3& trainedSpacing) {
   const TrainConfig& c = job.train;
   nlohmann::json j;
   j["model"] = config::toJson(job.model);
   j["preprocess"] = config::toJson(job.preprocess);
   j["train"] = config::toJson(c);
   j["patch"] = {c.patch[0], c.patch[1], c.patch[2]};
+  j["trained_spacing_mm"] = {trainedSpacing[0], trainedSpacing[1], trainedSpacing[2]};
   j["iteration"] = s.iteration;
   j["iterations"] = c.iterations;
   j["status"] = status;

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "lib/core/Error.h"
@@ -100,9 +101,25 @@ struct RunFiles {
   void exportFinal(const LoopState& st, const model::StateDict& finalWeights) {
     const auto bestPt = job.outDir / "best.pt", lastPt = job.outDir / "last.pt";
     exportCopy(store.bestFile(), bestPt);
-    writeTextAtomic(model::sidecar(bestPt), sidecarJson(job, configHash, st, "best"));
+    const Vec3 spacing = trainedSpacing();
+    writeTextAtomic(model::sidecar(bestPt), sidecarJson(job, configHash, st, "best", spacing));
     model::saveStateDict(lastPt, finalWeights);
-    writeTextAtomic(model::sidecar(lastPt), sidecarJson(job, configHash, st, "finished"));
+    writeTextAtomic(model::sidecar(lastPt), sidecarJson(job, configHash, st, "finished", spacing));
+  }
+  // Median spacing per axis of the training studies' cached grids.
+  Vec3 trainedSpacing() const {
+    Vec3 out{0, 0, 0};
+    for (int a = 0; a < 3; ++a) {
+      std::vector<double> v;
+      for (const auto& id : job.trainIds) {
+        const int i = reader->indexOf(id);
+        if (i >= 0) v.push_back(reader->studies()[static_cast<size_t>(i)].mapping.final.spacing[static_cast<size_t>(a)]);
+      }
+      if (v.empty()) continue;
+      std::sort(v.begin(), v.end());
+      out[static_cast<size_t>(a)] = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+    }
+    return out;
   }
   std::filesystem::path logFile() const { return job.outDir / "train_log.jsonl"; }
 
