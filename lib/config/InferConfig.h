@@ -23,7 +23,8 @@ struct InferConfig {
   // Experiment runs keep each test study's probability map (<id>_prob.nii.gz, compressed) beside its
   // mask, for analyses at other thresholds; false deletes them after the run's threshold sweep.
   bool keepProbabilities = true;
-  std::string precision = "train";  // forward pass: "train" (the model's training precision), "fp32" or "bf16"
+  std::string precision = "train";  // forward pass: "train" (the model's training precision), "fp32", "bf16" or
+                                    // "fp16" (CUDA; on a CPU it runs fp32)
 
   void validate(const std::string& where) const;  // throws InputError naming the field
 
@@ -37,7 +38,7 @@ struct InferConfig {
     v("threshold", threshold);
     v("min_component_voxels", minComponentVoxels);
     v("min_component_choices", minComponentChoices);
-    v.choice("precision", precision, {"train", "fp32", "bf16"});
+    v.choice("precision", precision, {"train", "fp32", "bf16", "fp16"});
     v("keep_probabilities", keepProbabilities);
   }
 };

@@ -11,6 +11,9 @@ void TrainConfig::validate(const std::string& where) const {
   for (auto& c : config::checkChoices(*this, where)) p.add(c);
   if (iterations < 1) p.add(where + "iterations: expected >= 1, got " + std::to_string(iterations));
   if (batchSize < 1) p.add(where + "batch_size: expected >= 1, got " + std::to_string(batchSize));
+  if (precision == "fp16" && device != "cuda")
+    p.add(where + "precision: fp16 needs device cuda (CPU autocast runs bf16 only), got device " + device +
+          ": use bf16 or fp32");
   if (!(lr > 0 && lr < 10)) p.add(where + "lr: expected 0 < lr < 10, got " + std::to_string(lr));
   if (warmup < 0 || warmup >= iterations) p.add(where + "warmup: expected 0 <= warmup < iterations");
   if (diceWeight < 0 || bceWeight < 0 || diceWeight + bceWeight <= 0)

@@ -47,7 +47,8 @@ struct TrainConfig {
   int samplerThreads = 1;
   std::string device = "cpu";
   // Numeric precision of the forward pass: "fp32"; "bf16" (autocast to bfloat16; losses, Dice and optimiser
-  // state stay fp32); "auto": bf16 where the CPU has AVX512-BF16 or AMX, and on CUDA, else fp32.
+  // state stay fp32); "fp16" (CUDA only: autocast to float16 with dynamic loss scaling, GradScaler.h);
+  // "auto": bf16 where the CPU has AVX512-BF16 or AMX, and on CUDA, else fp32.
   std::string precision = "auto";
   // Transfer learning.
   std::string init = "scratch";    // "scratch" or "source"
@@ -58,7 +59,7 @@ struct TrainConfig {
   std::map<std::string, double> lrMultipliers;  // part -> multiplier of lr
 
   void validate(const std::string& where) const;  // throws InputError naming the field
-  // "fp32" or "bf16": `precision` with "auto" decided for `device` on this machine (lib/core/CpuFeatures.h).
+  // "fp32", "bf16" or "fp16": `precision` with "auto" decided for `device` on this machine (lib/core/CpuFeatures.h).
   std::string resolvedPrecision() const;
 
   template <class V>
@@ -93,7 +94,7 @@ struct TrainConfig {
     v("seed", seed, kDerived);
     v("sampler_threads", samplerThreads, kOperational);
     v("device", device, kDerived);
-    v.choice("precision", precision, {"auto", "fp32", "bf16"});
+    v.choice("precision", precision, {"auto", "fp32", "bf16", "fp16"});
     v.choice("init", init, {"scratch", "source"}, kDerived);
     v("source_checkpoint", sourceCheckpoint, kDerived);
     v.choice("first_conv", firstConv, {"replicate", "average", "zero"});

@@ -46,7 +46,7 @@ ModelMeta readModelMeta(const std::filesystem::path& checkpoint) {
     auto p = j.at("patch");
     m.patch = {p[0], p[1], p[2]};
     if (j.contains("train") && j["train"].contains("precision")) m.trainPrecision = j["train"]["precision"].get<std::string>();
-    if (m.trainPrecision != "bf16") m.trainPrecision = "fp32";
+    if (m.trainPrecision != "bf16" && m.trainPrecision != "fp16") m.trainPrecision = "fp32";
     if (j.contains("trained_spacing_mm"))
       for (size_t a = 0; a < 3; ++a) m.trainedSpacingMm[a] = j["trained_spacing_mm"].at(a).get<double>();
   } catch (const std::exception& e) {
@@ -86,6 +86,7 @@ PredictReport predictFromCache(const std::filesystem::path& checkpoint, const ca
   int done = 0;
   infer::InferConfig ic = o.infer;
   if (ic.precision == "train") ic.precision = meta.trainPrecision;
+  if (ic.precision == "fp16" && o.device != "cuda") ic.precision = "fp32";  // CPU autocast has no fp16
   for (int s : which) {
     const auto& m = cache.studies()[static_cast<size_t>(s)];
     FloatVolume onFinal = predictCachedStudy(net, cache, s, meta.patch, ic, device);

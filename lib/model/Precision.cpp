@@ -2,15 +2,19 @@
 
 #include <ATen/autocast_mode.h>
 
+#include "lib/core/Error.h"
+
 namespace mst::model {
 
 AutocastScope::AutocastScope(const std::string& precision, const torch::Device& device) {
-  if (precision != "bf16") return;
+  if (precision != "bf16" && precision != "fp16") return;
+  if (precision == "fp16" && !device.is_cuda())
+    throw InputError("precision fp16 needs a CUDA device (CPU autocast runs bf16 only): use bf16 or fp32");
   active_ = true;
   cuda_ = device.is_cuda();
   if (cuda_) {
     wasEnabled_ = at::autocast::is_enabled();
-    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_autocast_gpu_dtype(precision == "fp16" ? at::kHalf : at::kBFloat16);
     at::autocast::set_enabled(true);
   } else {
     wasEnabled_ = at::autocast::is_cpu_enabled();

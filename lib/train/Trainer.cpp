@@ -15,6 +15,7 @@
 #include "lib/model/Transfer.h"
 #include "lib/model/UNet3d.h"
 #include "lib/train/Ema.h"
+#include "lib/train/GradScaler.h"
 #include "lib/train/Losses.h"
 #include "lib/train/Optimizer.h"
 #include "lib/train/Outputs.h"
@@ -132,8 +133,9 @@ struct RunFiles {
 
 // One optimisation step on a batch; returns (loss, Dice loss, BCE).
 std::array<double, 3> step(model::UNet3d& net, Optim& opt, const TrainJob& job, const cache::Batch& b,
-                           const torch::Device& device) {
-  // job.train.precision is resolved ("fp32" or "bf16"): bf16 autocasts the forward pass only.
+                           const torch::Device& device, GradScaler& scaler) {
+  // job.train.precision is resolved ("fp32", "bf16" or "fp16"): bf16 and fp16 autocast the forward pass
+  // only; fp16 (CUDA) also scales the loss (GradScaler), a pass-through otherwise.
   auto x = torch::from_blob(const_cast<float*>(b.image.data()), {b.n, b.channels, b.patch[2], b.patch[1], b.patch[0]},
                             torch::kFloat32)
                .to(device);
@@ -147,15 +149,17 @@ std::array<double, 3> step(model::UNet3d& net, Optim& opt, const TrainJob& job, 
   }
   for (auto& o : outputs) o = o.to(torch::kFloat32);  // losses in fp32
   LossTerms l = segmentationLoss(outputs, y, job.train);
-  l.total.backward();
-  opt.opt->step();
+  scaler.scaled(l.total).backward();
+  scaler.step(*opt.opt, net->parameters());
   return {l.total.item<double>(), l.dice, l.bce};
 }
 
-void restore(model::UNet3d& net, Optim& opt, Ema& ema, const ResumeStore::Loaded& loaded) {
+void restore(model::UNet3d& net, Optim& opt, Ema& ema, GradScaler& scaler, const ResumeStore::Loaded& loaded) {
   model::StateDict weights = loaded.model;
   if (!ema.takeFrom(weights) && ema.enabled())
     throw Error("'" + loaded.optimFile.string() + "': resume state without the weight average");
+  if (!scaler.takeFrom(weights) && scaler.enabled())
+    throw Error("'" + loaded.optimFile.string() + "': resume state without the loss scale");
   model::loadIntoModule(*net, weights, loaded.optimFile.string());
   torch::serialize::InputArchive in;
   in.load_from(loaded.optimFile.string());
@@ -206,9 +210,10 @@ TrainResult train(const TrainJob& requested) {
   net->to(device);
   Optim opt = makeOptimizer(net, c);
   Ema ema(net, c.emaDecay);
+  GradScaler scaler(c.resolvedPrecision() == "fp16");
   if (resume) {
     st = loaded->state;
-    restore(net, opt, ema, *loaded);
+    restore(net, opt, ema, scaler, *loaded);
     res.resumed = true;
     log::info(job.outDir.string(), ": resuming at iteration ", st.iteration);
   }
@@ -219,7 +224,10 @@ TrainResult train(const TrainJob& requested) {
     st.samplerPosition = sampler.position();
     st.status = status;
     model::StateDict weights = model::stateDict(*net);
-    if (status != "finished") ema.addTo(weights);  // finished: the net holds the exported (averaged) weights
+    if (status != "finished") {  // finished: the net holds the exported (averaged) weights
+      ema.addTo(weights);
+      scaler.addTo(weights);
+    }
     files.store.commit(st, weights, *opt.opt);
   };
 
@@ -244,7 +252,7 @@ TrainResult train(const TrainJob& requested) {
     setLr(opt, c, lrFactor);
     torch::manual_seed(mix64(c.seed + static_cast<uint64_t>(it)));  // dropout: a function of the iteration
     const cache::Batch b = sampler.next();
-    tlog.step(it, b.n, step(net, opt, job, b, device), c.lr * lrFactor);
+    tlog.step(it, b.n, step(net, opt, job, b, device, scaler), c.lr * lrFactor);
     ema.update();
     const bool lastIt = it + 1 == c.iterations;
     if (validating && ((it + 1) % c.valEvery == 0 || lastIt)) evaluate(it + 1);

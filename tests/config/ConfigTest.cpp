@@ -130,8 +130,15 @@ TEST(SettingsValidate, ChoicesAndRangesNameTheField) {
   EXPECT_TRUE(anyHas(p, "exp.toml: [train] augment.flip_prob: expected a probability in [0, 1], got 2"));
 
   train::TrainConfig tp;
-  tp.precision = "fp16";
-  EXPECT_TRUE(anyHas(problemsOf([&] { tp.validate("t: "); }), "t: precision: expected one of auto, fp32, bf16, got 'fp16'"));
+  tp.precision = "fp8";
+  EXPECT_TRUE(anyHas(problemsOf([&] { tp.validate("t: "); }),
+                     "t: precision: expected one of auto, fp32, bf16, fp16, got 'fp8'"));
+  tp.precision = "fp16";  // float16 autocast exists on CUDA only
+  EXPECT_TRUE(anyHas(problemsOf([&] { tp.validate("t: "); }), "t: precision: fp16 needs device cuda"));
+  tp.device = "cuda";
+  EXPECT_TRUE(problemsOf([&] { tp.validate("t: "); }).empty());
+  EXPECT_EQ(tp.resolvedPrecision(), "fp16");
+  tp.device = "cpu";
   tp.precision = "auto";
   tp.device = "cuda";
   EXPECT_EQ(tp.resolvedPrecision(), "bf16");  // CUDA autocasts to bf16
@@ -139,7 +146,7 @@ TEST(SettingsValidate, ChoicesAndRangesNameTheField) {
   EXPECT_EQ(tp.resolvedPrecision(), "fp32");
   infer::InferConfig ip;
   ip.precision = "half";
-  EXPECT_TRUE(anyHas(problemsOf([&] { ip.validate("i: "); }), "i: precision: expected one of train, fp32, bf16, got 'half'"));
+  EXPECT_TRUE(anyHas(problemsOf([&] { ip.validate("i: "); }), "i: precision: expected one of train, fp32, bf16, fp16, got 'half'"));
 
   model::UNetOptions m;
   m.norm = "layer";
