@@ -34,7 +34,10 @@ replace_arms = true
 cohort = "ms_flair"
 channels = ["flair"]
 [train]
-iterations = 200
+iterations = 200     # a fixed budget on both sides: throughput, not convergence, is measured
+early_stop = false
+min_iterations = 0
+test_curve = false
 [test]
 count = 8
 seed = 7
@@ -69,7 +72,8 @@ init = "scratch"
                     g.write(",".join(os.path.join(base, c) if c.endswith(".nii.gz") else c for c in cells) + "\n")
         cfg = os.path.join(work, "train.toml")
         with open(cfg, "w") as f:
-            f.write(f'inherit = "{repo}/experiments/demo/base.toml"\n[data]\nchannels = ["flair"]\n[train]\niterations = 200\n')
+            f.write(f'inherit = "{repo}/experiments/demo/base.toml"\n[data]\nchannels = ["flair"]\n[train]\niterations = 200\n'
+                    'early_stop = false\nmin_iterations = 0\ntest_curve = false\n')
         out = os.path.join(work, "train")
         subprocess.run([binary, "train", "--manifest", sub, "--out", out, "--config", cfg, "--val-fraction", "0",
                         "--threads", threads], check=True, capture_output=True, text=True)

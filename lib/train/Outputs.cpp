@@ -74,10 +74,11 @@ void TrainingLog::step(int64_t it, int64_t batch, const std::array<double, 3>& l
   patches_ += batch;
   ema_ = ema_ < 0 ? lv : 0.95 * ema_ + 0.05 * lv;
   const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double rate = el > 0 ? static_cast<double>(patches_) / el : 0.0;
+  const double training = el - excluded_;
+  const double rate = training > 0 ? static_cast<double>(patches_) / training : 0.0;
   if ((it + 1) % c_.logEvery == 0 || it + 1 == c_.iterations)
     appendLine(file_, nlohmann::json({{"iteration", it + 1}, {"loss", lv}, {"dice_loss", dval}, {"bce", bval},
-                                      {"lr", lr}, {"patches_per_s", rate}, {"elapsed_s", el}})
+                                      {"lr", lr}, {"patches_per_s", rate}, {"elapsed_s", el}, {"eval_s", excluded_}})
                           .dump());
   if (bar_) {
     char extra[96];

@@ -37,6 +37,9 @@ class TrainingLog {
   TrainingLog(const TrainJob& job, std::filesystem::path file);
   // losses: total, Dice loss, BCE of iteration `it` (0-based) on a batch of `batch` patches.
   void step(int64_t it, int64_t batch, const std::array<double, 3>& losses, double lr);
+  // Time spent outside the optimisation steps (validation passes): left out of patches_per_s and
+  // logged as eval_s, so the rate is the training throughput whatever the validation schedule.
+  void exclude(double seconds) { excluded_ += seconds; }
   void finish();
 
  private:
@@ -45,6 +48,7 @@ class TrainingLog {
   std::unique_ptr<Progress> bar_;
   double ema_ = -1;
   int64_t patches_ = 0;
+  double excluded_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

@@ -234,10 +234,12 @@ TrainResult train(const TrainJob& requested) {
   TrainingLog tlog(job, files.logFile());
   const bool validating = !files.studies.valIdx.empty() && c.valEvery > 0;
   auto evaluate = [&](int64_t done) {  // the averaged weights, when averaging
+    const auto e0 = std::chrono::steady_clock::now();
     ema.swap();
     evaluateAndKeepBest(net, *files.reader, files.studies.valIdx, files.studies.testIdx, job, device, done,
                         files.logFile(), st, files.store);
     ema.swap();
+    tlog.exclude(std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count());
   };
   if (validating && !st.stop.started) evaluate(0);  // the starting level (and the first best)
   net->train();
