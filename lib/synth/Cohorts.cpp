@@ -101,6 +101,8 @@ Blob msLesion(const Subject& s, Rng& rng, double diameter, const std::string& wh
   b.irregularity = rng.uniform(0.1, 0.25);
   b.flair = rng.uniform(1.4, 1.9);
   b.t1 = rng.chance(0.3) ? rng.uniform(0.45, 0.65) : rng.uniform(0.7, 0.95);  // some T1 black holes
+  b.rim = rng.uniform(0.5, 0.8);             // fainter edge (bench/synth_realism.py)
+  b.heterogeneity = rng.uniform(0.25, 0.5);   // and uneven inside
   b.kind = where;
   if (where == "periventricular") {
     Vec3 n;
@@ -127,7 +129,8 @@ std::string msLocation(Rng& rng) {
 
 double msDiameter(Rng& rng, double maxD = 15.0) {
   const Ranges& r = ranges();
-  return std::min(maxD, r.msDiameterMin + (r.msDiameterMax - r.msDiameterMin) * rng.beta(1.3, 3.0));
+  // Skewed to small lesions: median about 5 mm (~65 mm^3), as counted on real consensus masks.
+  return std::min(maxD, r.msDiameterMin + (r.msDiameterMax - r.msDiameterMin) * rng.beta(1.1, 4.5));
 }
 
 int msCount(Rng& rng, int maxCount) {

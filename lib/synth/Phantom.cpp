@@ -70,6 +70,17 @@ double Blob::signedDistance(const Vec3& p) const {
   return sdEllipsoid(local, {0, 0, 0}, r);
 }
 
+double Blob::contrastGain(const Vec3& p, double sd) const {
+  if (rim <= 0 && heterogeneity <= 0) return 1.0;
+  const double depth = std::clamp(-sd / (0.5 * std::min({radii[0], radii[1], radii[2]})), 0.0, 1.0);
+  double g = 1.0 - rim * (1.0 - depth);
+  if (heterogeneity > 0) {
+    ValueNoise noise(noiseSeed ^ 0x9e3779b97f4a7c15ULL);
+    g *= 1.0 + heterogeneity * noise(p[0] / 2.0, p[1] / 2.0, p[2] / 2.0);
+  }
+  return std::max(0.0, g);
+}
+
 double Blob::innerSignedDistance(const Vec3& p) const {
   if (ringMm <= 0) return signedDistance(p);
   return signedDistance(p) + ringMm;
@@ -350,7 +361,8 @@ void addBlobs(Signal& s, const std::vector<const Blob*>& blobs, const std::vecto
         u[2] > box[1][2])
       continue;
     const Blob& bl = *blobs[b];
-    const double fo = pvFraction(bl.signedDistance(u), pv);
+    const double sd = bl.signedDistance(u);
+    const double fo = pvFraction(sd, pv);
     if (fo <= 0) continue;
     const bool isChoroid = !bl.labelled && bl.kind == "choroid_plexus";
     const double share = isChoroid ? t.csf : tissueShare;
@@ -359,8 +371,11 @@ void addBlobs(Signal& s, const std::vector<const Blob*>& blobs, const std::vecto
     const double fi = bl.ringMm > 0 ? std::min(fo, pvFraction(bl.innerSignedDistance(u), pv)) : fo;
     const double shell = fo - fi;
     // Ring blobs: the wall has the blob's values, the core its core values.
-    const double bf = bl.ringMm > 0 ? (fi * bl.coreFlair + shell * bl.flair) / fo : bl.flair;
-    const double bt = bl.ringMm > 0 ? (fi * bl.coreT1 + shell * bl.t1) / fo : bl.t1;
+    double bf = bl.ringMm > 0 ? (fi * bl.coreFlair + shell * bl.flair) / fo : bl.flair;
+    double bt = bl.ringMm > 0 ? (fi * bl.coreT1 + shell * bl.t1) / fo : bl.t1;
+    const double gain = bl.contrastGain(u, sd);
+    bf = 1.0 + (bf - 1.0) * gain;
+    bt = 1.0 + (bt - 1.0) * gain;
     s.flair = (1 - w) * s.flair + w * bf;
     s.t1 = (1 - w) * s.t1 + w * bt;
     s.enh += (bl.ringMm > 0 ? shell * share : w) * bl.enhance;

@@ -41,11 +41,17 @@ struct Blob {
   double enhance = 0.0;                         // post-contrast gain, multiple of WM T1
   double ringMm = 0.0;                          // > 0: ring of this thickness; core gets core* values
   double coreFlair = 1.0, coreT1 = 1.0;
+  // MS lesions as measured on real FLAIR (bench/synth_realism.py): fainter towards the edge and
+  // heterogeneous inside. The blob's deviation from white matter (flair - 1, t1 - 1) is scaled by
+  // contrastGain(): 1 - rim at the boundary rising to 1 at half the smallest radius inside, times
+  // 1 + heterogeneity * smooth noise (2 mm scale). 0, 0: uniform (pathologies other than MS).
+  double rim = 0.0, heterogeneity = 0.0;
   bool labelled = true;
   std::string kind;
 
   double signedDistance(const Vec3& p) const;   // mm, approximate, negative inside
   double innerSignedDistance(const Vec3& p) const;  // of the core (ring lesions)
+  double contrastGain(const Vec3& p, double signedDistance) const;
   std::array<Vec3, 2> bounds(double margin) const;
   double diameterMm() const { return 2.0 * std::cbrt(radii[0] * radii[1] * radii[2]); }
 };

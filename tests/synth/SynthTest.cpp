@@ -7,6 +7,7 @@
 
 #include "lib/core/Error.h"
 #include "lib/io/Manifest.h"
+#include "lib/synth/Phantom.h"
 #include "lib/synth/Synth.h"
 #include "tests/support/TestSupport.h"
 
@@ -219,4 +220,52 @@ TEST(SynthCohort, RegionMapsCoverTheBrainAndPutEachRegionWhereAnatomyHasIt) {
     }
   EXPECT_GT(lesionVoxels, 0);
   EXPECT_GT(inBand, 0);
+}
+
+// MS lesions are fainter towards their edge and uneven inside, as measured on real FLAIR
+// (bench/synth_realism.py): the blob's contrast gain is 1 - rim at its boundary, 1 from half
+// its smallest radius inwards, modulated by smooth noise of amplitude `heterogeneity`.
+TEST(SynthCohort, MsLesionsAreFainterAtTheirEdgeAndUnevenInside) {
+  synth::Blob b;
+  b.radii = {4, 3, 3};
+  b.rim = 0.6;
+  EXPECT_DOUBLE_EQ(b.contrastGain({0, 0, 0}, 0.0), 0.4);   // on the boundary
+  EXPECT_DOUBLE_EQ(b.contrastGain({0, 0, 0}, -0.75), 0.7);  // a quarter of the way in
+  EXPECT_DOUBLE_EQ(b.contrastGain({0, 0, 0}, -2.0), 1.0);   // deeper than half the smallest radius
+  b.heterogeneity = 0.4;
+  double lo = 10, hi = -10;
+  for (int i = 0; i < 50; ++i) {
+    const double g = b.contrastGain({0.37 * i, 0.11 * i, -0.23 * i}, -2.0);
+    lo = std::min(lo, g);
+    hi = std::max(hi, g);
+    EXPECT_GE(g, 0.6 - 1e-12);
+    EXPECT_LE(g, 1.4 + 1e-12);
+  }
+  EXPECT_GT(hi - lo, 0.2);  // uneven inside
+  synth::Blob plain;  // other pathologies: uniform
+  EXPECT_DOUBLE_EQ(plain.contrastGain({1, 2, 3}, 0.0), 1.0);
+
+  // In rendered ms_flair studies (demo grid, 2 mm), labelled voxels at a lesion's edge are darker
+  // than those inside it.
+  synth::CohortOptions o = small("ms_flair", 4, 3);
+  o.shape = {80, 96, 80};
+  o.spacingMm = 2.0;
+  double edge = 0, inner = 0;
+  int64_t ne = 0, ni = 0;
+  for (int s = 0; s < o.count; ++s) {
+    const synth::Study st = synth::makeStudy(o, s);
+    const FloatVolume& f = st.channels[0].second;
+    const auto& g = st.label.geom.size;
+    for (int64_t z = 1; z + 1 < g[2]; ++z)
+      for (int64_t y = 1; y + 1 < g[1]; ++y)
+        for (int64_t x = 1; x + 1 < g[0]; ++x) {
+          if (!st.label.at(x, y, z)) continue;
+          const bool atEdge = !st.label.at(x - 1, y, z) || !st.label.at(x + 1, y, z) || !st.label.at(x, y - 1, z) ||
+                              !st.label.at(x, y + 1, z) || !st.label.at(x, y, z - 1) || !st.label.at(x, y, z + 1);
+          (atEdge ? edge : inner) += f.at(x, y, z);
+          ++(atEdge ? ne : ni);
+        }
+  }
+  ASSERT_GT(ni, 20);
+  EXPECT_LT(edge / ne, 0.95 * (inner / ni)) << "edge " << edge / ne << " inner " << inner / ni;
 }
