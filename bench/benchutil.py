@@ -10,3 +10,28 @@ def best_of(f, n=3):
         f()
         best = min(best, time.perf_counter() - t)
     return best
+
+
+def one_arm_experiment(path, repo, name, train_size, train_extra=""):
+    """Writes an experiment file that inherits the demo's settings (experiments/demo/base.toml)
+    with one de-novo arm of `train_size` ms_flair studies, the demo's 8 test studies and
+    `train_extra` lines added to [train]."""
+    with open(path, "w") as f:
+        f.write(f"""inherit = "{repo}/experiments/demo/base.toml"
+name = "{name}"
+replace_arms = true
+[data]
+cohort = "ms_flair"
+channels = ["flair"]
+[train]
+{train_extra}
+[test]
+count = 8
+seed = 7
+[sweep]
+train_sizes = [{train_size}]
+repeats = 1
+[[arms]]
+name = "de_novo"
+init = "scratch"
+""")

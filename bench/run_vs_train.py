@@ -14,6 +14,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchutil  # noqa: E402
+
 
 def last_rate(log):
     with open(log) as f:
@@ -26,28 +29,9 @@ def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory() as work:
         exp = os.path.join(work, "one.toml")
-        with open(exp, "w") as f:
-            f.write(f"""inherit = "{repo}/experiments/demo/base.toml"
-name = "one_run"
-replace_arms = true
-[data]
-cohort = "ms_flair"
-channels = ["flair"]
-[train]
-iterations = 200     # a fixed budget on both sides: throughput, not convergence, is measured
-early_stop = false
-min_iterations = 0
-test_curve = false
-[test]
-count = 8
-seed = 7
-[sweep]
-train_sizes = [10]
-repeats = 1
-[[arms]]
-name = "de_novo"
-init = "scratch"
-""")
+        # A fixed budget on both sides: throughput, not convergence, is measured.
+        benchutil.one_arm_experiment(exp, repo, "one_run", 10,
+                                     "iterations = 200\nearly_stop = false\nmin_iterations = 0\ntest_curve = false")
         subprocess.run([binary, "run", exp, "--results", os.path.join(work, "res"), "--data-root",
                         os.path.join(work, "data"), "--jobs", "1", "--threads", threads, "--no-progress", "--no-report"],
                        check=True, capture_output=True, text=True)

@@ -19,6 +19,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchutil  # noqa: E402
+
 
 def run(cmd):
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -37,23 +40,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         if not models:
             exp = os.path.join(work, "s2r.toml")
-            with open(exp, "w") as f:
-                f.write(f"""inherit = "{repo}/experiments/demo/base.toml"
-name = "sim_to_real"
-replace_arms = true
-[data]
-cohort = "ms_flair"
-channels = ["flair"]
-[test]
-count = 8
-seed = 7
-[sweep]
-train_sizes = [{size}]
-repeats = 1
-[[arms]]
-name = "de_novo"
-init = "scratch"
-""")
+            benchutil.one_arm_experiment(exp, repo, "sim_to_real", size)
             run([binary, "run", exp, "--results", os.path.join(work, "res"), "--data-root", os.path.join(work, "data"),
                  "--jobs", "1", "--threads", threads, "--no-progress"])
             runs = os.path.join(work, "res", "_shared", "runs")

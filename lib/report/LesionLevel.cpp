@@ -15,26 +15,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int64_t integerCell(const CsvTable& t, const std::vector<std::string>& row, const char* col, const fs::path& file) {
+// A numeric cell of `col`; InputError naming the file, the column and the value otherwise (and when
+// `integer` and the value has a fraction).
+double numberCell(const CsvTable& t, const std::vector<std::string>& row, const char* col, const fs::path& file,
+                  bool integer = false) {
   const int c = t.column(col);
   if (c < 0) throw InputError("'" + file.string() + "': no '" + col + "' column");
+  const std::string& text = row[static_cast<size_t>(c)];
+  size_t used = 0;
+  double v = NAN;
   try {
-    return std::stoll(row[static_cast<size_t>(c)]);
+    v = std::stod(text, &used);
   } catch (const std::exception&) {
-    throw InputError("'" + file.string() + "': column '" + col + "': expected an integer, got '" +
-                     row[static_cast<size_t>(c)] + "'");
+    used = 0;
   }
+  if (used == 0 || used != text.size() || (integer && v != std::floor(v)))
+    throw InputError("'" + file.string() + "': column '" + col + "': expected " + (integer ? "an integer" : "a number") +
+                     ", got '" + text + "'");
+  return v;
 }
 
-double numberCell(const CsvTable& t, const std::vector<std::string>& row, const char* col, const fs::path& file) {
-  const int c = t.column(col);
-  if (c < 0) throw InputError("'" + file.string() + "': no '" + col + "' column");
-  try {
-    return std::stod(row[static_cast<size_t>(c)]);
-  } catch (const std::exception&) {
-    throw InputError("'" + file.string() + "': column '" + col + "': expected a number, got '" +
-                     row[static_cast<size_t>(c)] + "'");
-  }
+int64_t integerCell(const CsvTable& t, const std::vector<std::string>& row, const char* col, const fs::path& file) {
+  return static_cast<int64_t>(numberCell(t, row, col, file, true));
 }
 
 std::string studyKey(const CsvTable& t, const std::vector<std::string>& row) {
