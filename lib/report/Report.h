@@ -4,13 +4,15 @@
 // current plan (plan.json: runs/<id>/ and sources/<id>/, each complete), and
 // writes, atomically:
 //   per_study.csv    every run's per-study metrics with run, arm, size, repeat
-//   summary.csv      tidy: task, train_size, arm, repeat, metric, mean, se, n
+//   summary.csv      tidy: task, train_size, arm, repeat, metric, mean, se, sd, n
 //                    (repeat "all": per-study means over repeats, then mean +- SE over studies)
 //   comparisons.csv  reference arm vs each other arm at each size, paired per
 //                    study (repeats averaged): mean difference, bootstrap CI, t and
 //                    Wilcoxon p-values, Holm-adjusted over the experiment's family
 //   sources.csv      each source model on its held-out source studies
-//   table.md / table.tex / table.csv   laid out like the study: "0.55 ± 0.02 (p = 0.001)"
+//   table.md / table.tex  laid out like the study: "0.55 ± 0.02 (p = 0.001)" (booktabs float in .tex)
+//   table.csv        one numeric row per cell: n, mean, se, sd, CI, p, Holm p, flags
+//   froc.csv, lesion_level.csv, strata.csv   threshold sweep, pooled and lesion-level numbers, strata
 //   figure.png / figure.pdf            sensitivity and PPV against training size (analysis/plot_results.py)
 //   report.md        all of it, with provenance
 #pragma once
