@@ -60,17 +60,22 @@ MaskVolume readPrediction(const std::filesystem::path& path, std::optional<doubl
   return m;
 }
 
+StudyMasks readPair(const PredictionPair& pp, std::optional<double> threshold) {
+  StudyMasks m{readPrediction(pp.pred, threshold), io::readMask(pp.truth)};
+  if (!m.pred.geom.sameGrid(m.truth.geom))
+    throw InputError("'" + pp.pred.string() + "': grid " + m.pred.geom.describe() + " differs from the label '" +
+                     pp.truth.string() + "' grid " + m.truth.geom.describe());
+  return m;
+}
+
 std::vector<StudyResult> evaluateSet(const std::vector<PredictionPair>& pairs, const metrics::LesionOptions& o,
                                      bool progress, std::optional<double> threshold) {
   std::unique_ptr<Progress> bar;
   if (progress && pairs.size() > 3) bar = std::make_unique<Progress>("evaluate", pairs.size());
   std::vector<StudyResult> out;
   for (const auto& pp : pairs) {
-    MaskVolume p = readPrediction(pp.pred, threshold), t = io::readMask(pp.truth);
-    if (!p.geom.sameGrid(t.geom))
-      throw InputError("'" + pp.pred.string() + "': grid " + p.geom.describe() + " differs from the label '" +
-                       pp.truth.string() + "' grid " + t.geom.describe());
-    out.push_back({pp.subject, pp.session, metrics::evaluate(p, t, o)});
+    const StudyMasks m = readPair(pp, threshold);
+    out.push_back({pp.subject, pp.session, metrics::evaluate(m.pred, m.truth, o)});
     if (bar) bar->update(static_cast<int64_t>(out.size()));
   }
   if (bar) bar->finish();

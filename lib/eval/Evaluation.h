@@ -37,19 +37,16 @@ struct StudyResult {
 // With one, voxels >= threshold are lesion (as the predictor binarises).
 MaskVolume readPrediction(const std::filesystem::path& path, std::optional<double> threshold);
 
+// A pair's predicted mask (readPrediction) and true mask, on the same grid: InputError naming both files
+// otherwise.
+struct StudyMasks {
+  MaskVolume pred, truth;
+};
+StudyMasks readPair(const PredictionPair& pair, std::optional<double> threshold = std::nullopt);
+
 // Reads and evaluates each pair; grid mismatches are InputErrors naming both files.
 std::vector<StudyResult> evaluateSet(const std::vector<PredictionPair>& pairs, const metrics::LesionOptions& options,
                                      bool progress, std::optional<double> threshold = std::nullopt);
-
-// False-positive lesions by anatomical region, for cohorts that come with a region map
-// (<subject>_regions.nii.gz beside the label: the built-in synthetic cohorts; labels as
-// lib/synth/Phantom.h's Region). A predicted lesion that no true voxel touches is a false
-// positive (criterion "any", the options' connectivity and minimum size); its region is the
-// most frequent region label of its voxels. Rows: subject, session, region, fp_lesions,
-// fp_volume_mm3 (every region listed, zeros included). Returns false (and writes nothing)
-// when a study has no region map.
-bool writeFpRegionsCsv(const std::filesystem::path& out, const std::vector<PredictionPair>& pairs,
-                       const metrics::LesionOptions& options);
 
 // subject[,session],n_truth,...; atomic.
 void writePerStudyCsv(const std::filesystem::path& out, const std::vector<StudyResult>& rows, bool withSession);

@@ -71,12 +71,10 @@ bool writeFpRegionsCsv(const fs::path& out, const std::vector<PredictionPair>& p
   const size_t nRegions = regionNames().size();
   std::string csv = csvLine({"subject", "session", "region", "fp_lesions", "fp_volume_mm3"});
   for (const auto& p : pairs) {
-    const MaskVolume pred = readPrediction(p.pred, std::nullopt), truth = io::readMask(p.truth);
-    if (!pred.geom.sameGrid(truth.geom))
-      throw InputError("'" + p.pred.string() + "': grid differs from the label '" + p.truth.string() + "'");
-    const std::vector<uint8_t> regions = readRegions(regionMapOf(p), truth);
+    const StudyMasks m = readPair(p);
+    const std::vector<uint8_t> regions = readRegions(regionMapOf(p), m.truth);
     std::vector<metrics::LesionRecord> recs;
-    metrics::evaluate(pred, truth, any, &recs, &regions);
+    metrics::evaluate(m.pred, m.truth, any, &recs, &regions);
     std::vector<int64_t> count(nRegions, 0);
     std::vector<double> volume(nRegions, 0.0);
     for (const auto& r : recs) {
@@ -100,10 +98,7 @@ bool writeLesionAnalysis(const fs::path& lesionsCsv, const fs::path& frocCsv, co
   std::string lesions = csvLine({"subject", "session", "side", "voxels", "volume_mm3", "detected", "region"});
   std::string froc = csvLine({"subject", "session", "threshold", "n_truth", "tp_truth", "n_pred", "tp_pred"});
   for (const auto& p : pairs) {
-    const MaskVolume truth = io::readMask(p.truth), pred = readPrediction(p.pred, std::nullopt);
-    if (!pred.geom.sameGrid(truth.geom))
-      throw InputError("'" + p.pred.string() + "': grid " + pred.geom.describe() + " differs from the label '" +
-                       p.truth.string() + "' grid " + truth.geom.describe());
+    const auto [pred, truth] = readPair(p);
     const fs::path rf = regionMapOf(p);
     const std::vector<uint8_t> regions = rf.empty() ? std::vector<uint8_t>() : readRegions(rf, truth);
     std::vector<metrics::LesionRecord> recs;

@@ -21,6 +21,16 @@ const std::vector<std::string>& regionNames();
 // when the cohort has none.
 std::filesystem::path regionMapOf(const PredictionPair& p);
 
+// False-positive lesions by anatomical region, for cohorts that come with a region map
+// (<subject>_regions.nii.gz beside the label: the built-in synthetic cohorts; labels as
+// lib/synth/Phantom.h's Region). A predicted lesion that no true voxel touches is a false
+// positive (criterion "any", the options' connectivity and minimum size); its region is the
+// most frequent region label of its voxels. Rows: subject, session, region, fp_lesions,
+// fp_volume_mm3 (every region listed, zeros included). Returns false (and writes nothing)
+// when a study has no region map.
+bool writeFpRegionsCsv(const std::filesystem::path& out, const std::vector<PredictionPair>& pairs,
+                       const metrics::LesionOptions& options);
+
 struct SweepOptions {
   double threshold = 0.5;           // the run's threshold (its mask)
   int64_t minComponentVoxels = 0;   // as the predictor removes small components

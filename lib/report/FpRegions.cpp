@@ -10,7 +10,7 @@ namespace mst::report {
 
 namespace fs = std::filesystem;
 
-std::string writeFpRegions(const fs::path& expDir, const std::string& task, const std::vector<fs::path>& runDirs) {
+std::string writeFpRegions(const fs::path& expDir, const std::string& task, const std::vector<RunMeta>& runs) {
   // (arm, size, region) -> (false-positive lesions, volume mm3, study rows); order of regions as first seen.
   struct Acc {
     double lesions = 0, volume = 0;
@@ -19,11 +19,11 @@ std::string writeFpRegions(const fs::path& expDir, const std::string& task, cons
   std::map<std::tuple<std::string, int, std::string>, Acc> acc;
   std::vector<std::string> regions;
   std::set<std::pair<int, std::string>> cells;
-  for (const auto& rd : runDirs) {
+  for (const auto& run : runs) {
+    const fs::path& rd = run.dir;
     if (!fs::exists(rd / "fp_regions.csv")) continue;
-    const auto j = parseJsonFile(rd / "run.json");
-    const std::string arm = j.value("arm", "");
-    const int size = j.value("train_size", 0);
+    const std::string& arm = run.arm;
+    const int size = run.size;
     const CsvTable t = readCsv(rd / "fp_regions.csv");
     const int cr = t.column("region"), cl = t.column("fp_lesions"), cv = t.column("fp_volume_mm3");
     if (cr < 0 || cl < 0 || cv < 0) throw InputError("'" + (rd / "fp_regions.csv").string() + "': unexpected columns");

@@ -48,8 +48,6 @@ std::optional<double> ratio(int64_t a, int64_t b) {
   return b > 0 ? std::optional<double>(static_cast<double>(a) / static_cast<double>(b)) : std::nullopt;
 }
 
-std::string cellOf(int size, const std::string& arm) { return std::to_string(size) + "\t" + arm; }
-
 // Mean over studies of per-study values averaged over repeats: value(study, repeat) -> the cell's mean.
 double meanOverStudies(const std::map<std::string, std::vector<double>>& perStudy) {
   double sum = 0;
@@ -87,17 +85,6 @@ std::string twoDecimals(double v) {
 
 }  // namespace
 
-RunMeta runMeta(const fs::path& runDir) {
-  const auto j = parseJsonFile(runDir / "run.json");
-  RunMeta m;
-  m.id = j.value("id", runDir.filename().string());
-  m.arm = j.value("arm", "");
-  m.size = j.value("train_size", 0);
-  m.repeat = j.value("repeat", 0);
-  if (j.contains("infer") && j["infer"].is_object()) m.threshold = j["infer"].value("threshold", 0.5);
-  return m;
-}
-
 double averagePrecision(const std::vector<SweepPoint>& sweep) {
   std::vector<SweepPoint> s = sweep;
   std::sort(s.begin(), s.end(), [](const SweepPoint& a, const SweepPoint& b) { return a.threshold > b.threshold; });
@@ -117,13 +104,13 @@ double averagePrecision(const std::vector<SweepPoint>& sweep) {
   return any ? ap : NAN;
 }
 
-std::vector<RunSweep> loadSweeps(const std::vector<fs::path>& runDirs) {
+std::vector<RunSweep> loadSweeps(const std::vector<RunMeta>& runs) {
   std::vector<RunSweep> out;
-  for (const auto& rd : runDirs) {
-    const fs::path f = rd / "froc.csv";
+  for (const auto& meta : runs) {
+    const fs::path f = meta.dir / "froc.csv";
     if (!fs::exists(f)) continue;
     RunSweep rs;
-    rs.meta = runMeta(rd);
+    rs.meta = meta;
     const CsvTable t = readCsv(f);
     if (t.column("subject") < 0) throw InputError("'" + f.string() + "': no 'subject' column");
     for (const auto& row : t.rows)
@@ -147,7 +134,7 @@ void addSweepMetrics(std::vector<Row>& rows, const std::vector<RunSweep>& sweeps
 
 std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
                              const std::set<int>& sizes, const std::vector<RunSweep>& sweeps,
-                             const std::vector<fs::path>& runDirs) {
+                             const std::vector<RunMeta>& runs) {
   const std::string& task = info.task;
   // froc.csv: per cell and threshold.
   struct Acc {
@@ -172,14 +159,14 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
   std::string froc = csvLine({"task", "train_size", "arm", "threshold", "configured", "n_studies", "sensitivity",
                               "ppv", "fp_per_study", "sensitivity_pooled", "ppv_pooled", "n_truth_lesions",
                               "n_pred_lesions"});
-  std::map<std::string, std::vector<std::pair<double, double>>> curve;  // cell -> (fp, sensitivity)
+  std::map<std::pair<int, std::string>, std::vector<std::pair<double, double>>> curve;  // (size, arm) -> (fp, sensitivity)
   for (const auto& [k, a] : sweep) {
     const auto& [size, arm, t] = k;
     const double sens = meanOverStudies(a.sens), fp = meanOverStudies(a.fp);
     froc += csvLine({task, std::to_string(size), arm, fmt(t), a.configured ? "1" : "0", std::to_string(a.fp.size()),
                      fmt(sens), fmt(meanOverStudies(a.ppv)), fmt(fp), fmt(ratio(a.tpTruth, a.nTruth).value_or(NAN)),
                      fmt(ratio(a.tpPred, a.nPred).value_or(NAN)), std::to_string(a.nTruth), std::to_string(a.nPred)});
-    if (std::isfinite(sens) && std::isfinite(fp)) curve[cellOf(size, arm)].push_back({fp, sens});
+    if (std::isfinite(sens) && std::isfinite(fp)) curve[{size, arm}].push_back({fp, sens});
   }
   std::error_code ec;
   if (sweeps.empty()) fs::remove(expDir / "froc.csv", ec);
@@ -217,7 +204,7 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
       std::vector<double> aps;
       for (const auto& [k, v] : perStudyMeans(rows, arm, size, "lesion_ap")) aps.push_back(v);
       const double apMean = aps.empty() ? NAN : stats::summarize(aps).mean.value_or(NAN);
-      const auto c = curve.find(cellOf(size, arm));
+      const auto c = curve.find({size, arm});
       const double area = c == curve.end() ? NAN : frocArea(c->second, info.frocMaxFp);
       const double sensP = ratio(tpT, nT).value_or(NAN), ppvP = ratio(tpP, nP).value_or(NAN);
       ll += csvLine({task, std::to_string(size), arm, std::to_string(a.size()), std::to_string(nT), std::to_string(tpT),
@@ -262,10 +249,9 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
     return fmt(bins[i - 1]) + "-" + fmt(bins[i]);
   };
   bool anyRegion = false;
-  for (const auto& rd : runDirs) {
-    const fs::path f = rd / "lesions.csv";
+  for (const auto& m : runs) {
+    const fs::path f = m.dir / "lesions.csv";
     if (!fs::exists(f)) continue;
-    const RunMeta m = runMeta(rd);
     const CsvTable t = readCsv(f);
     const int cs = t.column("side"), cr = t.column("region");
     if (cs < 0) throw InputError("'" + f.string() + "': no 'side' column");
@@ -339,8 +325,7 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
     md += "\n";
     for (int size : sizes)
       for (const auto& arm : info.arms) {
-        if (!merged.count({size, arm, kind, names.empty() ? "" : names[0]}) &&
-            std::none_of(names.begin(), names.end(), [&](const auto& n) { return merged.count({size, arm, kind, n}); }))
+        if (std::none_of(names.begin(), names.end(), [&](const auto& n) { return merged.count({size, arm, kind, n}); }))
           continue;
         md += "| " + std::to_string(size) + " | " + arm + " |";
         for (const auto& n : names) {

@@ -35,6 +35,7 @@ ExperimentInfo readExperimentInfo(const fs::path& expDir) {
     throw InputError("'" + expDir.string() + "': no experiment.json (not an mstransfer results folder)");
   auto ex = parseJsonFile(expDir / "experiment.json");
   ExperimentInfo info;
+  info.resolved = ex;
   info.name = ex.value("name", "experiment");
   info.task = ex.value("task", info.name);
   info.description = ex.value("description", "");
@@ -63,19 +64,35 @@ const std::vector<std::string>& allMetricColumns() {
   return cols;
 }
 
-std::vector<Row> loadRuns(const std::vector<fs::path>& runDirs, int* nRuns) {
-  std::vector<Row> rows;
+std::vector<RunMeta> runMetas(const std::vector<fs::path>& runDirs) {
+  std::vector<RunMeta> out;
   for (const auto& rd : runDirs) {
-    auto j = parseJsonFile(rd / "run.json");
+    const auto j = parseJsonFile(rd / "run.json");
+    RunMeta m;
+    m.dir = rd;
+    m.id = j.value("id", rd.filename().string());
+    m.arm = j.value("arm", "");
+    m.size = j.value("train_size", 0);
+    m.repeat = j.value("repeat", 0);
+    if (j.contains("infer") && j["infer"].is_object()) m.threshold = j["infer"].value("threshold", 0.5);
+    out.push_back(m);
+  }
+  return out;
+}
+
+std::vector<Row> loadRuns(const std::vector<RunMeta>& runs, int* nRuns) {
+  std::vector<Row> rows;
+  for (const auto& meta : runs) {
+    const fs::path& rd = meta.dir;
     CsvTable t = readCsv(rd / "per_study.csv");
     ++*nRuns;
     if (t.column("subject") < 0) throw InputError("'" + (rd / "per_study.csv").string() + "': no 'subject' column");
     for (const auto& r : t.rows) {
       Row row;
-      row.run = j.value("id", rd.filename().string());
-      row.arm = j.value("arm", "");
-      row.size = j.value("train_size", 0);
-      row.repeat = j.value("repeat", 0);
+      row.run = meta.id;
+      row.arm = meta.arm;
+      row.size = meta.size;
+      row.repeat = meta.repeat;
       row.subject = r[static_cast<size_t>(t.column("subject"))];
       row.session = t.column("session") >= 0 ? r[static_cast<size_t>(t.column("session"))] : "";
       for (const auto& c : allMetricColumns())

@@ -93,8 +93,9 @@ ReportResult buildReport(const fs::path& expDir) {
   const auto runDirs = plannedRunDirs(expDir, "runs", plan.runs, plan.present, res);
   const auto sourceDirs = plannedRunDirs(expDir, "sources", plan.sources, plan.present, res);
   refuseIncomplete(expDir, res);
-  std::vector<Row> rows = loadRuns(runDirs, &res.runs);
-  const auto sweeps = loadSweeps(runDirs);
+  const std::vector<RunMeta> runs = runMetas(runDirs);
+  std::vector<Row> rows = loadRuns(runs, &res.runs);
+  const auto sweeps = loadSweeps(runs);
   addSweepMetrics(rows, sweeps);
   std::set<int> sizes;
   for (const auto& r : rows) sizes.insert(r.size);
@@ -110,16 +111,15 @@ ReportResult buildReport(const fs::path& expDir) {
   all.insert(all.end(), training.begin(), training.end());
   writeBudget(expDir, info.name, all);
   const std::string srcMd = writeSources(expDir, info.task, sourceDirs);
-  const std::string fpMd = writeFpRegions(expDir, info.task, runDirs);
+  const std::string fpMd = writeFpRegions(expDir, info.task, runs);
   ReportSections sections;
   sections.fp = fpMd;
   sections.sources = srcMd;
-  sections.lesion = writeLesionLevel(expDir, info, rows, sizes, sweeps, runDirs);
+  sections.lesion = writeLesionLevel(expDir, info, rows, sizes, sweeps, runs);
   res.figure = !rows.empty() && drawFigure(expDir);
-  const auto ex = parseJsonFile(expDir / "experiment.json");
-  sections.design = designMarkdown(ex);
+  sections.design = designMarkdown(info.resolved);
   sections.training = trainingMarkdown(info, training, sourceTraining);
-  sections.caveats = caveatsMarkdown(info, pooled, flags, ex.value("data", ""));
+  sections.caveats = caveatsMarkdown(info, pooled, flags, info.resolved.value("data", ""));
   writeReportMd(expDir, info, res, sections);
   for (const char* f : {"per_study.csv", "summary.csv", "comparisons.csv", "table.md", "table.csv", "table.tex",
                         "budget.csv", "training.csv", "lesion_level.csv", "froc.csv", "strata.csv"})

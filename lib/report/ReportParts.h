@@ -32,6 +32,7 @@ struct ExperimentInfo {
   std::vector<std::string> metricsShown, arms;
   std::map<std::string, std::string> refOf;  // arm -> the arm it is compared against (itself: none)
   stats::PairedOptions paired;
+  nlohmann::json resolved;                   // experiment.json as written by the run (the design section)
   std::string interval = "se";               // tables: "se" (mean +- SE) or "ci" (mean [CI])
   std::vector<double> volumeBins{10, 30, 100, 300, 1000};
   double frocMaxFp = 1.0;
@@ -53,11 +54,20 @@ struct Comparison {
   double holmT = NAN, holmW = NAN;
 };
 
+// One run folder and what its run.json says of it (read once per report).
+struct RunMeta {
+  std::filesystem::path dir;
+  std::string id, arm;
+  int size = 0, repeat = 0;
+  double threshold = 0.5;  // the run's [infer] threshold (its masks)
+};
+
 // Load.cpp
+std::vector<RunMeta> runMetas(const std::vector<std::filesystem::path>& runDirs);  // from each run.json
 nlohmann::json parseJsonFile(const std::filesystem::path& file);  // InputError naming the file
 ExperimentInfo readExperimentInfo(const std::filesystem::path& expDir);
 const std::vector<std::string>& allMetricColumns();
-std::vector<Row> loadRuns(const std::vector<std::filesystem::path>& runDirs, int* nRuns);
+std::vector<Row> loadRuns(const std::vector<RunMeta>& runs, int* nRuns);
 // Exactly the planned run folders, each complete; the missing ones go to res.missing, stale ones are counted.
 std::vector<std::filesystem::path> plannedRunDirs(const std::filesystem::path& expDir, const std::string& kind,
                                                   const std::vector<std::string>& ids, bool havePlan, ReportResult& res);
@@ -105,16 +115,9 @@ std::string writeSources(const std::filesystem::path& expDir, const std::string&
 
 // FpRegions.cpp: fp_regions.csv of the experiment from each run's; the markdown table for report.md
 // ("" and no file when no run has one: cohorts without region maps).
-std::string writeFpRegions(const std::filesystem::path& expDir, const std::string& task,
-                           const std::vector<std::filesystem::path>& runDirs);
+std::string writeFpRegions(const std::filesystem::path& expDir, const std::string& task, const std::vector<RunMeta>& runs);
 
 // LesionLevel.cpp: the threshold sweep and lesion-level numbers.
-struct RunMeta {
-  std::string id, arm;
-  int size = 0, repeat = 0;
-  double threshold = 0.5;  // the run's [infer] threshold (its masks)
-};
-RunMeta runMeta(const std::filesystem::path& runDir);  // from run.json
 struct SweepPoint {
   double threshold = 0;
   int64_t nTruth = 0, tpTruth = 0, nPred = 0, tpPred = 0;
@@ -127,12 +130,12 @@ struct RunSweep {
 // times each rise of recall tp_truth/n_truth (recall made non-decreasing; thresholds without predicted
 // lesions add nothing). NaN without true lesions.
 double averagePrecision(const std::vector<SweepPoint>& sweep);
-std::vector<RunSweep> loadSweeps(const std::vector<std::filesystem::path>& runDirs);  // runs with froc.csv
+std::vector<RunSweep> loadSweeps(const std::vector<RunMeta>& runs);  // runs with froc.csv
 void addSweepMetrics(std::vector<Row>& rows, const std::vector<RunSweep>& sweeps);   // rows' "lesion_ap"
 // froc.csv, lesion_level.csv, strata.csv; returns the markdown of report.md's lesion-level section.
 std::string writeLesionLevel(const std::filesystem::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
                              const std::set<int>& sizes, const std::vector<RunSweep>& sweeps,
-                             const std::vector<std::filesystem::path>& runDirs);
+                             const std::vector<RunMeta>& runs);
 
 // Design.cpp: report.md's design section and the settings of every choice the study leaves open.
 std::string designMarkdown(const nlohmann::json& experimentJson);

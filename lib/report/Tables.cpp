@@ -227,7 +227,7 @@ void writeTables(const fs::path& expDir, const ExperimentInfo& info, const std::
 
 std::string writeSources(const fs::path& expDir, const std::string& task, const std::vector<fs::path>& sourceDirs) {
   int n = 0;
-  std::vector<Row> src = loadRuns(sourceDirs, &n);
+  std::vector<Row> src = loadRuns(runMetas(sourceDirs), &n);
   std::string out = csvLine({"task", "source_run", "metric", "mean", "se", "n"}), md;
   std::set<std::string> ids;
   for (const auto& r : src) ids.insert(r.run);

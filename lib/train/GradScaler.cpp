@@ -46,7 +46,7 @@ bool GradScaler::takeFrom(model::StateDict& dict) {
   scale_ = s->second.item<double>();
   goodSteps_ = g->second.item<int64_t>();
   dict.erase(s);
-  dict.erase(dict.find("scaler.good_steps"));
+  dict.erase(g);
   return true;
 }
 
