@@ -154,7 +154,7 @@ void refuseOtherChannels(const std::filesystem::path& file, const std::string& o
 // A new cache file with its provenance attributes, marked incomplete.
 void createEmptyCache(const std::filesystem::path& path, const preprocess::PreprocessConfig& cfg) {
   std::lock_guard<std::mutex> l(h5Mutex());
-  H5Handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  H5Handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fileAccess()));
   if (!f.ok()) throw Error("cannot create cache '" + path.string() + "'");
   H5Handle g(H5Gcreate2(f.get(), "studies", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   writeAttrString(f.get(), "format_version", std::to_string(kFormatVersion));
@@ -216,7 +216,7 @@ BuildReport buildCache(const io::Manifest& manifest, const preprocess::Preproces
   H5Handle outFile;
   {
     std::lock_guard<std::mutex> l(h5Mutex());
-    outFile = H5Handle(H5Fopen(out.tempPath().c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    outFile = H5Handle(H5Fopen(out.tempPath().c_str(), H5F_ACC_RDWR, fileAccess()));
     if (!outFile.ok()) throw Error("cannot reopen cache '" + out.tempPath().string() + "'");
     // Copy the studies whose key is unchanged.
     for (size_t i = 0; i < manifest.rows.size(); ++i) {

@@ -19,6 +19,15 @@ std::mutex& h5Mutex() {
   return m;
 }
 
+hid_t fileAccess() {
+  static hid_t fapl = [] {
+    hid_t p = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(p, false, true);
+    return p;
+  }();
+  return fapl;
+}
+
 hid_t halfType() {
   static hid_t t = [] {
     hid_t h = H5Tcopy(H5T_IEEE_F32LE);
@@ -128,7 +137,7 @@ std::string openCache(const std::filesystem::path& path, OpenCache& out) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return "file not found";
   if (H5Fis_hdf5(path.c_str()) <= 0) return "not an HDF5 file (truncated or corrupt)";
-  out.file = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  out.file = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fileAccess()));
   if (!out.file.ok()) return "HDF5 cannot open it (truncated or corrupt)";
   hid_t f = out.file.get();
   if (readAttrString(f, "complete") != "1") return "incomplete (the build that wrote it did not finish)";

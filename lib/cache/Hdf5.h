@@ -46,6 +46,10 @@ class H5Handle {  // closes any HDF5 identifier
 };
 
 hid_t halfType();  // IEEE half precision, little endian
+// File access without HDF5's own flock: caches are published by atomic rename under a FileLock, and
+// an flock held through a descriptor that a child process inherits for the instant between its
+// spawn and its closefrom made reopening a just-created cache fail (EWOULDBLOCK) in a parallel run.
+hid_t fileAccess();
 void check(herr_t r, const std::string& what);
 void writeAttrString(hid_t obj, const char* name, const std::string& v);
 std::string readAttrString(hid_t obj, const char* name);
