@@ -29,6 +29,22 @@ torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
   return act(norm2.forward(conv2(x)));
 }
 
+// A 2x2x2 stride-2 transposed convolution computed as a 1x1x1 convolution to 8 * out channels
+// followed by a voxel shuffle: the same parameters and the same sums, but through the convolution
+// kernels oneDNN runs fast in bf16 and fp32. Debian's LibTorch 1.13 sends a bf16 ConvTranspose3d
+// (forward and backward) to its slow im2col path: this form makes the bf16 train step of the
+// demo network about 25 % and of the base-16 depth-4 64^3 network about 35-45 % faster
+// (bench/README.md, docs/BENCHMARKS.md). Output equals ConvTranspose3d up to float rounding.
+torch::Tensor upsampleTransposed(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  const int64_t cin = weight.size(0), cout = weight.size(1);
+  // weight [in, out, a, b, c] -> [out * 8, in, 1, 1, 1], output channel o * 8 + a * 4 + b * 2 + c.
+  const torch::Tensor w = weight.permute({1, 2, 3, 4, 0}).reshape({cout * 8, cin, 1, 1, 1});
+  torch::Tensor y = torch::conv3d(x, w, bias.repeat_interleave(8));
+  const int64_t n = y.size(0), d = y.size(2), h = y.size(3), wd = y.size(4);
+  // [n, out, a, b, c, d, h, w] -> [n, out, d, a, h, b, w, c] -> [n, out, 2d, 2h, 2w]
+  return y.reshape({n, cout, 2, 2, 2, d, h, wd}).permute({0, 1, 5, 2, 6, 3, 7, 4}).reshape({n, cout, 2 * d, 2 * h, 2 * wd});
+}
+
 UpStepImpl::UpStepImpl(int in, int out, const UNetOptions& o) : trilinear_(o.upsampling == "trilinear") {
   if (trilinear_) upConv = register_module("up", torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, 1)));
   else upT = register_module("up", torch::nn::ConvTranspose3d(torch::nn::ConvTranspose3dOptions(in, out, 2).stride(2)));
@@ -44,7 +60,7 @@ torch::Tensor UpStepImpl::forward(torch::Tensor x, torch::Tensor skip) {
                .align_corners(false));
     x = upConv(x);
   } else {
-    x = upT(x);
+    x = upsampleTransposed(x, upT->weight, upT->bias);
   }
   return block(torch::cat({x, skip}, 1));
 }

@@ -54,6 +54,23 @@ TEST(UNet3d, OutputShapesForEveryOption) {
   EXPECT_EQ(outs[2].sizes(), (std::vector<int64_t>{1, 2, 8, 8, 8}));
 }
 
+TEST(UNet3d, TransposedUpsamplingAsConvolutionEqualsConvTranspose3dWithItsGradients) {
+  // The decoder computes ConvTranspose3d(k 2, s 2) as a 1x1x1 convolution and a voxel shuffle;
+  // LibTorch's own conv_transpose3d is the reference, on a non-cubic batch of 2.
+  torch::manual_seed(3);
+  auto x = torch::randn({2, 6, 3, 4, 5}, torch::requires_grad());
+  auto w = torch::randn({6, 5, 2, 2, 2}, torch::requires_grad());
+  auto b = torch::randn({5}, torch::requires_grad());
+  auto ref = torch::conv_transpose3d(x, w, b, /*stride=*/2);
+  auto got = model::upsampleTransposed(x, w, b);
+  ASSERT_EQ(got.sizes(), ref.sizes());
+  EXPECT_TRUE(torch::allclose(got, ref, 1e-5, 1e-5));
+  auto g = torch::randn_like(ref);
+  auto gradsRef = torch::autograd::grad({ref}, {x, w, b}, {g});
+  auto gradsGot = torch::autograd::grad({got}, {x, w, b}, {g});
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::allclose(gradsGot[i], gradsRef[i], 1e-4, 1e-4)) << i;
+}
+
 TEST(UNet3d, ParameterNamesAreTheDocumentedCheckpointFormat) {
   model::UNet3d net(opts(1, 4, 3));
   auto d = model::stateDict(*net);
