@@ -24,7 +24,7 @@ namespace mst::synth {
 const std::vector<CohortInfo>& cohortInfo() {
   static const std::vector<CohortInfo> kInfo = {
       {"ms_flair", "MSF", {"flair"},
-       "MS lesions on FLAIR: 0-40 per study, mostly small ovoid (3-15 mm), periventricular (perpendicular to the "
+       "MS lesions on FLAIR: 0-60 per study, mostly small ovoid (3-15 mm), periventricular (perpendicular to the "
        "ventricles), deep white matter, juxtacortical and infratentorial; lesion load varies widely"},
       {"ms_longitudinal", "MSL", {"flair_prior", "flair"},
        "two FLAIR visits; the later adds 0-6 new lesions (a quarter of studies none), some lesions grow or shrink; "
@@ -99,7 +99,7 @@ Blob msLesion(const Subject& s, Rng& rng, double diameter, const std::string& wh
   Blob b;
   b.noiseSeed = rng.next();
   b.irregularity = rng.uniform(0.1, 0.25);
-  b.flair = rng.uniform(1.4, 1.9);
+  b.flair = rng.uniform(1.3, 1.75);  // peak; with the fainter rim, lesion / WM medians about 1.4 (real 1.37)
   b.t1 = rng.chance(0.3) ? rng.uniform(0.45, 0.65) : rng.uniform(0.7, 0.95);  // some T1 black holes
   b.rim = rng.uniform(0.5, 0.8);             // fainter edge (bench/synth_realism.py)
   b.heterogeneity = rng.uniform(0.25, 0.5);   // and uneven inside
@@ -129,14 +129,14 @@ std::string msLocation(Rng& rng) {
 
 double msDiameter(Rng& rng, double maxD = 15.0) {
   const Ranges& r = ranges();
-  // Skewed to small lesions: median about 5 mm (~65 mm^3), as counted on real consensus masks.
-  return std::min(maxD, r.msDiameterMin + (r.msDiameterMax - r.msDiameterMin) * rng.beta(1.1, 4.5));
+  // Skewed to small lesions: median about 4.3 mm (~40 mm^3); real consensus masks: median 24 mm^3.
+  return std::min(maxD, r.msDiameterMin + (r.msDiameterMax - r.msDiameterMin) * rng.beta(1.0, 6.0));
 }
 
 int msCount(Rng& rng, int maxCount) {
   // Widely varying lesion load: many studies with few lesions, a tail with many.
   if (rng.chance(0.08)) return 0;
-  return std::clamp(static_cast<int>(std::lround(maxCount * rng.beta(0.9, 2.2))), 0, maxCount);
+  return std::clamp(static_cast<int>(std::lround(maxCount * rng.beta(1.0, 2.0))), 0, maxCount);
 }
 
 std::vector<Blob> msLesions(const Subject& s, Rng& rng, int n, std::vector<LesionRecord>& rec, bool labelled) {
@@ -168,7 +168,9 @@ RenderOptions baseRender(const CohortOptions& o, Rng& rng, std::vector<Contrast>
   r.grid = centredGrid(o.shape, o.spacingMm);
   r.contrasts = std::move(contrasts);
   r.skull = o.skull;
-  r.noiseSigma = rng.uniform(0.02, 0.045);
+  // Rician sigma as a multiple of WM: SNR 40-100 for 2 mm voxels (8x the volume of a 1 mm voxel, whose
+  // FLAIR SNR is typically 15-35); real 1 mm FLAIR brought to 2 mm has WM local SD 0.33 z (docs/SYNTH.md).
+  r.noiseSigma = rng.uniform(0.01, 0.025);
   r.biasStrength = rng.uniform(0.08, 0.2);
   r.gain = rng.uniform(800, 1250);
   r.seed = rng.next();

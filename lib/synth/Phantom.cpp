@@ -50,6 +50,11 @@ struct Intensity {
 const Intensity kFlair{1.0, 1.18, 1.08, 1.12, 0.12};
 const Intensity kT1{1.0, 0.68, 0.8, 0.75, 0.2};
 
+// Cortex along the sulci, in units of the folding noise (x 9 mm): sulcal CSF where |fold| < kSulcusHalf
+// (about 1.3 mm across), lined on each side by about 2.3 mm of grey matter (real cortex: 2-3 mm; the
+// earlier 0.9 mm lining left a ribbon of dark lines at 2 mm, docs/SYNTH.md).
+constexpr double kSulcusHalf = 0.07, kSulcalCortex = 0.25;
+
 }  // namespace
 
 // ---------------------------------------------------------------- blobs
@@ -117,7 +122,8 @@ Vec3 Rigid::applyInverse(const Vec3& q) const {
 // ---------------------------------------------------------------- subject
 
 Subject::Subject(uint64_t seed, double atrophy)
-    : seed_(seed), fold_(seed * 3 + 1), surface_(seed * 3 + 2), deformNoise_(seed * 3 + 3) {
+    : seed_(seed), fold_(seed * 3 + 1), surface_(seed * 3 + 2), deformNoise_(seed * 3 + 3),
+      texture_(mix64(seed ^ 0x5bd1e9955bd1e995ULL)) {
   Rng rng(seed);
   const double s = rng.uniform(0.93, 1.07);
   brainRadii_ = {68 * s * rng.uniform(0.97, 1.03), 84 * s * rng.uniform(0.97, 1.03), 56 * s * rng.uniform(0.97, 1.03)};
@@ -148,6 +154,24 @@ Subject::Subject(uint64_t seed, double atrophy)
     c.kind = "choroid_plexus";
     choroid_.push_back(c);
   }
+  textureAmp_ = rng.uniform(0.02, 0.04);
+  capAmp_ = rng.uniform(0.05, 0.2);
+}
+
+std::array<double, 2> Subject::whiteMatterGain(const Vec3& u, const Tissue& t) const {
+  const double tex = 1.0 + textureAmp_ * texture_.fbm(u[0] / 6.0, u[1] / 6.0, u[2] / 6.0);
+  double cap = 0;
+  if (t.ventSd > 0 && t.ventSd < 8.0) {
+    // Thin rim along the lateral ventricles, thicker at the frontal and occipital horns (|y| large).
+    const double reach = 1.5 + 2.0 * std::min(1.0, std::abs(u[1] + 4.0) / 30.0);
+    cap = capAmp_ * std::exp(-t.ventSd / reach) * (0.75 + 0.25 * texture_(u[0] / 3.0 + 41.0, u[1] / 3.0, u[2] / 3.0));
+  }
+  return {tex * (1.0 + cap), tex};
+}
+
+double Subject::cerebellumGain(const Vec3& u) const {
+  // Folia (about 3 mm) are below a 2 mm grid's resolution: a fine mottling of grey and white matter.
+  return 1.0 + 0.08 * texture_.fbm(u[0] / 2.5 + 77.0, u[1] / 2.5, u[2] / 2.5);
 }
 
 bool Subject::clearlyOutside(const Vec3& p) const {
@@ -204,17 +228,19 @@ Tissue Subject::tissue(const Vec3& p, double pv) const {
   t.depth = std::max(0.0, -t.sdBrain);
   const double infra = sdInfratentorial(p);
   const double cereb = pvFraction(std::max(infra, p[2] + 14.0), pv);
-  // Sulci: thin sheets where smooth noise crosses zero, reaching ~12 mm deep,
+  // Sulci: thin sheets where smooth noise crosses zero, reaching ~18 mm deep,
   // lined by cortex; none in the cerebellum (folia are below this resolution).
-  const double g = t.depth < 20.0 ? std::abs(fold_.fbm(p[0] / 9.0, p[1] / 9.0, p[2] / 9.0)) : 1.0;
-  const double sulcDepth = 12.0;
-  const double sulcSd = std::max((g - 0.06) * 9.0, t.depth - sulcDepth);
+  const double g = t.depth < 26.0 ? std::abs(fold_.fbm(p[0] / 9.0, p[1] / 9.0, p[2] / 9.0)) : 1.0;
+  const double sulcDepth = 18.0;
+  const double sulcSd = std::max((g - kSulcusHalf) * 9.0, t.depth - sulcDepth);
   const double sulc = pvFraction(sulcSd, pv) * (1.0 - cereb);
   const double rim = pvFraction(t.depth - 0.9, pv);
   const double fissure = pvFraction(std::max(std::abs(p[0]) - 1.4, 24.0 - p[2]), pv) * (1.0 - cereb);
-  const double vent = pvFraction(sdVentricles(p), pv);
+  t.ventSd = sdVentricles(p);
+  const double vent = pvFraction(t.ventSd, pv);
   t.csf = std::min(1.0, std::max({vent, sulc, rim, fissure}));
-  const double gmSd = std::min(t.depth - cortexMm_, std::max((g - 0.06 - 0.1) * 9.0, t.depth - sulcDepth - cortexMm_));
+  const double gmSd =
+      std::min(t.depth - cortexMm_, std::max((g - kSulcusHalf - kSulcalCortex) * 9.0, t.depth - sulcDepth - cortexMm_));
   const double gm = pvFraction(gmSd, pv);
   const double deep = pvFraction(sdDeep(p), pv);
   const double rest = 1.0 - t.csf;
@@ -352,8 +378,10 @@ struct Signal {
 };
 
 // Blobs replace tissue (choroid plexus replaces CSF) by their partial-volume share.
+// A blob's intensities are multiples of the tissue it replaces (the voxel's non-CSF signal: white matter
+// with its texture, cortex, cerebellum), so a lesion is brighter than its own surroundings wherever it is.
 void addBlobs(Signal& s, const std::vector<const Blob*>& blobs, const std::vector<std::array<Vec3, 2>>& boxes, const Vec3& u,
-              const Tissue& t, double pv) {
+              const Tissue& t, double pv, double baseFlair, double baseT1) {
   const double tissueShare = t.brain > 0 ? (t.brain - t.csf) : 0.0;  // blobs replace tissue, not CSF
   for (size_t b = 0; b < blobs.size(); ++b) {
     const auto& box = boxes[b];
@@ -374,8 +402,9 @@ void addBlobs(Signal& s, const std::vector<const Blob*>& blobs, const std::vecto
     double bf = bl.ringMm > 0 ? (fi * bl.coreFlair + shell * bl.flair) / fo : bl.flair;
     double bt = bl.ringMm > 0 ? (fi * bl.coreT1 + shell * bl.t1) / fo : bl.t1;
     const double gain = bl.contrastGain(u, sd);
-    bf = 1.0 + (bf - 1.0) * gain;
-    bt = 1.0 + (bt - 1.0) * gain;
+    const double refF = isChoroid ? 1.0 : baseFlair, refT = isChoroid ? 1.0 : baseT1;
+    bf = refF * (1.0 + (bf - 1.0) * gain);
+    bt = refT * (1.0 + (bt - 1.0) * gain);
     s.flair = (1 - w) * s.flair + w * bf;
     s.t1 = (1 - w) * s.t1 + w * bt;
     s.enh += (bl.ringMm > 0 ? shell * share : w) * bl.enhance;
@@ -413,6 +442,17 @@ void addSkull(Signal& s, const Tissue& t, double pv) {
 
 }  // namespace
 
+namespace {
+
+// Zero-mean Gaussian noise of standard deviation sigma, one value per voxel of an n-voxel grid.
+std::vector<double> whiteNoise(size_t n, double sigma, Rng& rng) {
+  std::vector<double> v(n);
+  for (auto& x : v) x = rng.normal(0, 1) * sigma;
+  return v;
+}
+
+}  // namespace
+
 Rendered render(const Subject& subject, const RenderOptions& o) {
   const Geometry& g = o.grid;
   const double pv = (g.spacing[0] + g.spacing[1] + g.spacing[2]) / 3.0;
@@ -423,6 +463,11 @@ Rendered render(const Subject& subject, const RenderOptions& o) {
   out.regions = MaskVolume(g, 0);
   ValueNoise bias(o.seed * 11 + 5), dura(o.seed * 11 + 6);
   Rng noiseRng(o.seed * 11 + 7);
+  // Noise fields drawn up front, real and imaginary part per contrast (the voxel loop skips voxels).
+  std::vector<std::array<std::vector<double>, 2>> noise(o.contrasts.size());
+  const size_t nvox = static_cast<size_t>(g.size[0] * g.size[1] * g.size[2]);
+  for (auto& n : noise)
+    for (auto& part : n) part = whiteNoise(nvox, o.noiseSigma, noiseRng);
   std::vector<std::array<double, 3>> biasAmp(o.contrasts.size());
   // One bias field per sequence: pre- and post-contrast T1 share theirs, FLAIR has its own.
   for (size_t c = 0; c < o.contrasts.size(); ++c)
@@ -453,9 +498,15 @@ Rendered render(const Subject& subject, const RenderOptions& o) {
         }
         if (t.brain <= 0 && !o.skull) continue;
         Signal s;
-        s.flair = t.wm * kFlair.wm + t.gm * kFlair.gm + t.deep * kFlair.deep + t.cereb * kFlair.cereb + t.csf * kFlair.csf;
-        s.t1 = t.wm * kT1.wm + t.gm * kT1.gm + t.deep * kT1.deep + t.cereb * kT1.cereb + t.csf * kT1.csf;
-        addBlobs(s, blobs, boxes, u, t, pv);
+        const auto wmGain = subject.whiteMatterGain(u, t);
+        const double cg = t.cereb > 0 ? subject.cerebellumGain(u) : 1.0;
+        s.flair = t.wm * kFlair.wm * wmGain[0] + t.gm * kFlair.gm + t.deep * kFlair.deep + t.cereb * kFlair.cereb * cg +
+                  t.csf * kFlair.csf;
+        s.t1 = t.wm * kT1.wm * wmGain[1] + t.gm * kT1.gm + t.deep * kT1.deep + t.cereb * kT1.cereb / cg + t.csf * kT1.csf;
+        const double tissueShare = t.brain - t.csf;
+        const double baseFlair = tissueShare > 1e-6 ? (s.flair - t.csf * kFlair.csf) / tissueShare : 1.0;
+        const double baseT1 = tissueShare > 1e-6 ? (s.t1 - t.csf * kT1.csf) / tissueShare : 1.0;
+        addBlobs(s, blobs, boxes, u, t, pv, baseFlair, baseT1);
         if (s.labelFrac >= 0.5 && t.brain >= 0.5) out.label.data[idx] = 1;
         if (o.distractors && t.brain > 0) {
           addDistractors(s, subject, dura, u, t, pv);
@@ -476,7 +527,7 @@ Rendered render(const Subject& subject, const RenderOptions& o) {
         }
         for (size_t c = 0; c < o.contrasts.size(); ++c) {
           // Rician noise: magnitude of a complex signal with Gaussian noise on both parts.
-          const double re = values[c] + noiseRng.normal(0, o.noiseSigma), im = noiseRng.normal(0, o.noiseSigma);
+          const double re = values[c] + noise[c][0][idx], im = noise[c][1][idx];
           const bool inside = o.skull ? true : t.brain > 0;
           out.images[c].data[idx] = inside ? static_cast<float>(o.gain * std::sqrt(re * re + im * im) * (o.skull ? 1.0 : t.brain > 0.5 ? 1.0 : t.brain * 2)) : 0.0f;
         }

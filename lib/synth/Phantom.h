@@ -81,6 +81,7 @@ struct Tissue {
   double brain = 0, csf = 0, gm = 0, deep = 0, cereb = 0, wm = 0;
   double sdBrain = 0;  // signed distance to the brain surface, mm
   double depth = 0;    // distance below the cortical surface, mm (approximate)
+  double ventSd = 1e9; // signed distance to the ventricles, mm
 };
 
 class Subject {
@@ -97,6 +98,11 @@ class Subject {
   Vec3 randomPointIn(Rng& rng, bool infratentorial) const;     // rejection sampled WM point
   Vec3 ventricleSurfacePoint(Rng& rng, Vec3* outwardNormal) const;
   Vec3 juxtacorticalPoint(Rng& rng, double depthMm) const;
+  // White matter's FLAIR and T1 intensity at template point u, relative to the tissue's nominal value:
+  // smooth texture (about +-3 % at a 4-8 mm scale, as fibre tracts and myelination differ) and, on
+  // FLAIR, the normal periventricular hyperintensity (ependymal rim and caps at the horns, unlabelled).
+  std::array<double, 2> whiteMatterGain(const Vec3& u, const Tissue& t) const;
+  double cerebellumGain(const Vec3& u) const;  // folia texture of the cerebellum (FLAIR; T1 takes 1 / it)
   const std::vector<Vessel>& vessels() const { return vessels_; }
   const std::vector<Blob>& choroid() const { return choroid_; }
 
@@ -109,8 +115,8 @@ class Subject {
   uint64_t seed_;
   Vec3 brainRadii_, brainCenter_;
   double ventScale_, cortexMm_;
-  ValueNoise fold_, surface_, deformNoise_;
-  double deformAmp_;
+  ValueNoise fold_, surface_, deformNoise_, texture_;
+  double deformAmp_, textureAmp_ = 0, capAmp_ = 0;
   std::vector<Vessel> vessels_;
   std::vector<Blob> choroid_;
 };

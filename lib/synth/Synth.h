@@ -50,7 +50,7 @@ struct CohortOptions {
 
 // Configured ranges (the tests check generated studies against them).
 struct Ranges {
-  int msLesionsMax = 40;
+  int msLesionsMax = 60;
   double msDiameterMin = 3.0, msDiameterMax = 15.0;
   int newLesionsMax = 6;
   int enhancingMax = 5;

@@ -100,9 +100,14 @@ TEST(SynthCohort, NewLesionsAreAbsentOnThePriorVisitAndPresentOnTheLater) {
     ++withNew;
     const auto& prior = st.channels[0].second;
     const auto& later = st.channels[1].second;
-    // Normal-appearing reference: the brain outside the label.
+    // Normal-appearing reference: the brain outside the label in the anatomical regions the new
+    // lesions lie in (posterior fossa, cortex and deep white matter differ in FLAIR brightness).
+    std::array<bool, 8> lesionRegion{};
+    for (size_t v = 0; v < st.label.data.size(); ++v)
+      if (st.label.data[v]) lesionRegion[st.regions.data[v] & 7] = true;
     MaskVolume rest = st.brainmask;
-    for (size_t v = 0; v < rest.data.size(); ++v) rest.data[v] &= !st.label.data[v];
+    for (size_t v = 0; v < rest.data.size(); ++v)
+      rest.data[v] &= !st.label.data[v] && lesionRegion[st.regions.data[v] & 7];
     const double priorRatio = meanAt(prior, st.label) / meanAt(prior, rest);
     const double laterRatio = meanAt(later, st.label) / meanAt(later, rest);
     EXPECT_GT(laterRatio, priorRatio + 0.15) << st.subject;
@@ -267,5 +272,7 @@ TEST(SynthCohort, MsLesionsAreFainterAtTheirEdgeAndUnevenInside) {
         }
   }
   ASSERT_GT(ni, 20);
-  EXPECT_LT(edge / ne, 0.95 * (inner / ni)) << "edge " << edge / ne << " inner " << inner / ni;
+  // Edge voxels are partly the brighter tissue around the lesion (cortex beside juxtacortical lesions,
+  // the periventricular rim): the margin is a few percent of the mean, not the rim's full 50-80 %.
+  EXPECT_LT(edge / ne, 0.97 * (inner / ni)) << "edge " << edge / ne << " inner " << inner / ni;
 }
