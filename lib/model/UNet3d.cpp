@@ -34,7 +34,7 @@ torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
 // kernels oneDNN runs fast in bf16 and fp32. Debian's LibTorch 1.13 sends a bf16 ConvTranspose3d
 // (forward and backward) to its slow im2col path: this form makes the bf16 train step of the
 // demo network about 25 % and of the base-16 depth-4 64^3 network about 35-45 % faster
-// (bench/README.md, docs/BENCHMARKS.md). Output equals ConvTranspose3d up to float rounding.
+// (docs/BENCHMARKS.md). Output equals ConvTranspose3d up to float rounding.
 torch::Tensor upsampleTransposed(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   const int64_t cin = weight.size(0), cout = weight.size(1);
   // weight [in, out, a, b, c] -> [out * 8, in, 1, 1, 1], output channel o * 8 + a * 4 + b * 2 + c.

@@ -381,8 +381,10 @@ struct Signal {
 // A blob's intensities are multiples of the tissue it replaces (the voxel's non-CSF signal: white matter
 // with its texture, cortex, cerebellum), so a lesion is brighter than its own surroundings wherever it is.
 void addBlobs(Signal& s, const std::vector<const Blob*>& blobs, const std::vector<std::array<Vec3, 2>>& boxes, const Vec3& u,
-              const Tissue& t, double pv, double baseFlair, double baseT1) {
+              const Tissue& t, double pv) {
   const double tissueShare = t.brain > 0 ? (t.brain - t.csf) : 0.0;  // blobs replace tissue, not CSF
+  const double baseFlair = tissueShare > 1e-6 ? (s.flair - t.csf * kFlair.csf) / tissueShare : 1.0;
+  const double baseT1 = tissueShare > 1e-6 ? (s.t1 - t.csf * kT1.csf) / tissueShare : 1.0;
   for (size_t b = 0; b < blobs.size(); ++b) {
     const auto& box = boxes[b];
     if (u[0] < box[0][0] || u[1] < box[0][1] || u[2] < box[0][2] || u[0] > box[1][0] || u[1] > box[1][1] ||
@@ -439,10 +441,6 @@ void addSkull(Signal& s, const Tissue& t, double pv) {
   s.flair += (1 - t.brain) * (csfLayer * 0.12 + skull * 0.08 + scalp * 0.9);
   s.t1 += (1 - t.brain) * (csfLayer * 0.2 + skull * 0.1 + scalp * 1.15);
 }
-
-}  // namespace
-
-namespace {
 
 // Zero-mean Gaussian noise of standard deviation sigma, one value per voxel of an n-voxel grid.
 std::vector<double> whiteNoise(size_t n, double sigma, Rng& rng) {
@@ -503,10 +501,7 @@ Rendered render(const Subject& subject, const RenderOptions& o) {
         s.flair = t.wm * kFlair.wm * wmGain[0] + t.gm * kFlair.gm + t.deep * kFlair.deep + t.cereb * kFlair.cereb * cg +
                   t.csf * kFlair.csf;
         s.t1 = t.wm * kT1.wm * wmGain[1] + t.gm * kT1.gm + t.deep * kT1.deep + t.cereb * kT1.cereb / cg + t.csf * kT1.csf;
-        const double tissueShare = t.brain - t.csf;
-        const double baseFlair = tissueShare > 1e-6 ? (s.flair - t.csf * kFlair.csf) / tissueShare : 1.0;
-        const double baseT1 = tissueShare > 1e-6 ? (s.t1 - t.csf * kT1.csf) / tissueShare : 1.0;
-        addBlobs(s, blobs, boxes, u, t, pv, baseFlair, baseT1);
+        addBlobs(s, blobs, boxes, u, t, pv);
         if (s.labelFrac >= 0.5 && t.brain >= 0.5) out.label.data[idx] = 1;
         if (o.distractors && t.brain > 0) {
           addDistractors(s, subject, dura, u, t, pv);
