@@ -51,8 +51,15 @@ void writeStudy(hid_t file, const io::StudyRow& row, const preprocess::Study& st
                 cx = std::min<hsize_t>(X, cfg.chunk[0]);
   std::vector<float> img(C * Z * Y * X);
   for (size_t c = 0; c < C; ++c) std::copy(st.channels[c].data.begin(), st.channels[c].data.end(), img.begin() + c * Z * Y * X);
-  const hid_t ftype = cfg.storage == "float16" ? halfType() : H5T_IEEE_F32LE;
-  writeChunked(g.get(), "image", ftype, H5T_NATIVE_FLOAT, {C, Z, Y, X}, {C, cz, cy, cx}, img.data());
+  if (cfg.storage == "float16") {
+    // Converted here, by the same rounding the reader inverts: HDF5 1.10's float -> half conversion
+    // does not carry a rounded-up mantissa into the exponent (0.49996 became 0.25, not 0.5).
+    std::vector<uint16_t> half(img.size());
+    for (size_t i = 0; i < img.size(); ++i) half[i] = floatToHalf(img[i]);
+    writeChunked(g.get(), "image", halfType(), halfType(), {C, Z, Y, X}, {C, cz, cy, cx}, half.data());
+  } else {
+    writeChunked(g.get(), "image", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {C, Z, Y, X}, {C, cz, cy, cx}, img.data());
+  }
   if (!st.label.data.empty())
     writeChunked(g.get(), "label", H5T_STD_U8LE, H5T_NATIVE_UINT8, {Z, Y, X}, {cz, cy, cx}, st.label.data.data());
   writeChunked(g.get(), "brainmask", H5T_STD_U8LE, H5T_NATIVE_UINT8, {Z, Y, X}, {cz, cy, cx}, st.brainmask.data.data());
