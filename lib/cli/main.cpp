@@ -52,6 +52,7 @@ void printHelp() {
 
 int main(int argc, char** argv) {
   mst::dieWithParentIfChild();  // a run started by the runner dies with it (SIGKILL included)
+  mst::tuneAllocator();         // tensor-sized blocks stay in the heap (Process.h)
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     printHelp();

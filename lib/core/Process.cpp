@@ -1,6 +1,9 @@
 #include "lib/core/Process.h"
 
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -62,6 +65,13 @@ ChildResult runChild(const std::vector<std::string>& argv, const std::filesystem
   else if (WIFSIGNALED(status)) r.exitCode = 128 + WTERMSIG(status);
   else r.exitCode = 1;
   return r;
+}
+
+void tuneAllocator() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }
 
 void dieWithParentIfChild() {

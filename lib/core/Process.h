@@ -25,6 +25,17 @@ ChildResult runChild(const std::vector<std::string>& argv, const std::filesystem
 // the runner is already gone.
 void dieWithParentIfChild();
 
+// Called first thing in main(): keeps the freed memory of tensor-sized blocks in
+// the heap instead of returning it to the system after every training step.
+// glibc serves blocks above its mmap threshold (128 KiB at start, raised only
+// after such a block is freed) by mmap and gives them back by munmap, so each
+// step page-faults its activations in again. A run that validated first had
+// raised the threshold by chance and trained 10-20 % faster than one that had
+// not (docs/BENCHMARKS.md); a fixed threshold of 64 MiB (trim 256 MiB) makes every
+// process take the fast path. No effect outside glibc. Results are unchanged:
+// only where memory comes from differs.
+void tuneAllocator();
+
 // The path of the running executable (/proc/self/exe).
 std::filesystem::path selfExecutable();
 
