@@ -3,7 +3,10 @@
 settings, applied to real FLAIR through a manifest and the framework's own
 preprocessing, scored with the lesion-wise metrics (criterion any, 26-connectivity).
 
-    /usr/bin/python3 bench/sim_to_real.py build/bin/mstransfer [threads] [train_size] [MODEL.pt ...]
+    /usr/bin/python3 bench/sim_to_real.py [--keep DIR] build/bin/mstransfer [threads] [train_size] [MODEL.pt ...]
+
+--keep DIR keeps the trained model, the predictions (<id>_prob.nii.gz, <id>_mask.nii.gz per
+model in DIR/pred<k>) and the evaluations in DIR instead of a temporary folder.
 
 Without models it trains one: a one-arm experiment inheriting experiments/demo/base.toml
 (de novo, `train_size` studies of the demo ms_flair cohort, default 20, early stopping on
@@ -31,13 +34,19 @@ def run(cmd):
 
 
 def main():
+    keep = None
+    if len(sys.argv) > 2 and sys.argv[1] == "--keep":
+        keep = os.path.abspath(sys.argv[2])
+        del sys.argv[1:3]
+        os.makedirs(keep, exist_ok=True)
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/bin/mstransfer")
     threads = sys.argv[2] if len(sys.argv) > 2 else str(os.cpu_count())
     size = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     models = [os.path.abspath(m) for m in sys.argv[4:]]
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     manifest = os.path.join(repo, "data_manifests", "open_ms_cross_sectional.csv")
-    with tempfile.TemporaryDirectory() as work:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = keep or tmp
         if not models:
             exp = os.path.join(work, "s2r.toml")
             benchutil.one_arm_experiment(exp, repo, "sim_to_real", size)
