@@ -12,10 +12,11 @@ def best_of(f, n=3):
     return best
 
 
-def one_arm_experiment(path, repo, name, train_size, train_extra=""):
+def one_arm_experiment(path, repo, name, train_size, train_extra="", repeats=1):
     """Writes an experiment file that inherits the demo's settings (experiments/demo/base.toml)
-    with one de-novo arm of `train_size` ms_flair studies, the demo's 8 test studies and
-    `train_extra` lines added to [train]."""
+    with one de-novo arm of `train_size` ms_flair studies (`repeats` runs, each on its own draw
+    of the training studies and its own seed), the demo's 8 test studies and `train_extra`
+    lines added to [train]."""
     with open(path, "w") as f:
         f.write(f"""inherit = "{repo}/experiments/demo/base.toml"
 name = "{name}"
@@ -30,7 +31,7 @@ count = 8
 seed = 7
 [sweep]
 train_sizes = [{train_size}]
-repeats = 1
+repeats = {repeats}
 [[arms]]
 name = "de_novo"
 init = "scratch"

@@ -3,8 +3,11 @@
 settings, applied to real FLAIR through a manifest and the framework's own
 preprocessing, scored with the lesion-wise metrics (criterion any, 26-connectivity).
 
-    /usr/bin/python3 bench/sim_to_real.py [--keep DIR] build/bin/mstransfer [threads] [train_size] [MODEL.pt ...]
+    /usr/bin/python3 bench/sim_to_real.py [--keep DIR] [--repeats R] build/bin/mstransfer [threads] [train_size] [MODEL.pt ...]
 
+--repeats R trains R models (the experiment's repeats: each its own draw of the training studies
+and its own seed; default 1) and reports each and their mean and SD: one model's F1 on one real
+patient varies by about 0.1 between such models, so a change to the generator is judged on several.
 --keep DIR keeps the trained model, the predictions (<id>_prob.nii.gz, <id>_mask.nii.gz per
 model in DIR/pred<k>) and the evaluations in DIR instead of a temporary folder.
 
@@ -35,10 +38,14 @@ def run(cmd):
 
 def main():
     keep = None
-    if len(sys.argv) > 2 and sys.argv[1] == "--keep":
-        keep = os.path.abspath(sys.argv[2])
+    repeats = 1
+    while len(sys.argv) > 2 and sys.argv[1] in ("--keep", "--repeats"):
+        if sys.argv[1] == "--keep":
+            keep = os.path.abspath(sys.argv[2])
+            os.makedirs(keep, exist_ok=True)
+        else:
+            repeats = int(sys.argv[2])
         del sys.argv[1:3]
-        os.makedirs(keep, exist_ok=True)
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/bin/mstransfer")
     threads = sys.argv[2] if len(sys.argv) > 2 else str(os.cpu_count())
     size = int(sys.argv[3]) if len(sys.argv) > 3 else 20
@@ -49,9 +56,11 @@ def main():
         work = keep or tmp
         if not models:
             exp = os.path.join(work, "s2r.toml")
-            benchutil.one_arm_experiment(exp, repo, "sim_to_real", size)
+            benchutil.one_arm_experiment(exp, repo, "sim_to_real", size, repeats=repeats)
+            # One run: all threads to it; several: as many at a time as threads (run splits them).
+            jobs = "1" if repeats == 1 else threads
             run([binary, "run", exp, "--results", os.path.join(work, "res"), "--data-root", os.path.join(work, "data"),
-                 "--jobs", "1", "--threads", threads, "--no-progress"])
+                 "--jobs", jobs, "--threads", threads, "--no-progress"])
             runs = os.path.join(work, "res", "_shared", "runs")
             models = [os.path.join(runs, d, "model", "best.pt") for d in sorted(os.listdir(runs)) if not d.endswith(".lock")]
         print(f"real FLAIR: {manifest}; criterion any, 26-connectivity")
@@ -68,7 +77,9 @@ def main():
                 name = os.path.relpath(m, work) if m.startswith(work) else m
                 print(f"{name[-60:]:60s} {r['n_truth']:>7s} {r['n_pred']:>6s} {float(r['sensitivity'] or 0):6.3f} "
                       f"{float(r['ppv'] or 0):6.3f} {f1:6.3f} {float(r['dice'] or 0):6.3f}")
-        print(f"mean lesion-wise F1 over models and studies: {sum(f1s) / len(f1s):.3f}")
+        mean = sum(f1s) / len(f1s)
+        sd = (sum((f - mean) ** 2 for f in f1s) / (len(f1s) - 1)) ** 0.5 if len(f1s) > 1 else 0.0
+        print(f"mean lesion-wise F1 over models and studies: {mean:.3f} (SD {sd:.3f}, {len(f1s)} values)")
 
 
 if __name__ == "__main__":

@@ -156,6 +156,7 @@ Subject::Subject(uint64_t seed, double atrophy)
   }
   textureAmp_ = rng.uniform(0.02, 0.04);
   capAmp_ = rng.uniform(0.05, 0.2);
+  gmAmp_ = rng.uniform(0.08, 0.16);
 }
 
 std::array<double, 2> Subject::whiteMatterGain(const Vec3& u, const Tissue& t) const {
@@ -167,6 +168,12 @@ std::array<double, 2> Subject::whiteMatterGain(const Vec3& u, const Tissue& t) c
     cap = capAmp_ * std::exp(-t.ventSd / reach) * (0.75 + 0.25 * texture_(u[0] / 3.0 + 41.0, u[1] / 3.0, u[2] / 3.0));
   }
   return {tex * (1.0 + cap), tex};
+}
+
+double Subject::greyMatterGain(const Vec3& u) const {
+  // Cortical FLAIR signal varies by region in real scans (insula, cingulate and medial temporal
+  // cortex brighter, other areas dimmer): a smooth +-gmAmp_ field at a 2 cm scale.
+  return 1.0 + gmAmp_ * texture_.fbm(u[0] / 20.0 - 53.0, u[1] / 20.0, u[2] / 20.0);
 }
 
 double Subject::cerebellumGain(const Vec3& u) const {
@@ -230,7 +237,21 @@ Tissue Subject::tissue(const Vec3& p, double pv) const {
   const double cereb = pvFraction(std::max(infra, p[2] + 14.0), pv);
   // Sulci: thin sheets where smooth noise crosses zero, reaching ~18 mm deep,
   // lined by cortex; none in the cerebellum (folia are below this resolution).
-  const double g = t.depth < 26.0 ? std::abs(fold_.fbm(p[0] / 9.0, p[1] / 9.0, p[2] / 9.0)) : 1.0;
+  // The noise is read near the point that p projects to on the brain's surface (along its ray
+  // from the centre), so the sheets run from the surface inwards, as real sulci do; a third of
+  // the way back towards p bends them.
+  double g = 1.0;
+  if (t.depth < 26.0) {
+    const Vec3 q{(p[0] - brainCenter_[0]) / brainRadii_[0], (p[1] - brainCenter_[1]) / brainRadii_[1],
+                 (p[2] - brainCenter_[2]) / brainRadii_[2]};
+    const double n = std::max(1e-6, std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]));
+    Vec3 u;
+    for (int a = 0; a < 3; ++a) {
+      const double s = brainCenter_[a] + q[a] / n * brainRadii_[a];
+      u[a] = (s + 0.35 * (p[a] - s)) / 9.0;
+    }
+    g = std::abs(fold_.fbm(u[0], u[1], u[2]));
+  }
   const double sulcDepth = 18.0;
   const double sulcSd = std::max((g - kSulcusHalf) * 9.0, t.depth - sulcDepth);
   const double sulc = pvFraction(sulcSd, pv) * (1.0 - cereb);
@@ -498,7 +519,8 @@ Rendered render(const Subject& subject, const RenderOptions& o) {
         Signal s;
         const auto wmGain = subject.whiteMatterGain(u, t);
         const double cg = t.cereb > 0 ? subject.cerebellumGain(u) : 1.0;
-        s.flair = t.wm * kFlair.wm * wmGain[0] + t.gm * kFlair.gm + t.deep * kFlair.deep + t.cereb * kFlair.cereb * cg +
+        const double gg = t.gm > 0 ? subject.greyMatterGain(u) : 1.0;
+        s.flair = t.wm * kFlair.wm * wmGain[0] + t.gm * kFlair.gm * gg + t.deep * kFlair.deep + t.cereb * kFlair.cereb * cg +
                   t.csf * kFlair.csf;
         s.t1 = t.wm * kT1.wm * wmGain[1] + t.gm * kT1.gm + t.deep * kT1.deep + t.cereb * kT1.cereb / cg + t.csf * kT1.csf;
         addBlobs(s, blobs, boxes, u, t, pv);

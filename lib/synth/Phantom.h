@@ -102,6 +102,7 @@ class Subject {
   // smooth texture (about +-3 % at a 4-8 mm scale, as fibre tracts and myelination differ) and, on
   // FLAIR, the normal periventricular hyperintensity (ependymal rim and caps at the horns, unlabelled).
   std::array<double, 2> whiteMatterGain(const Vec3& u, const Tissue& t) const;
+  double greyMatterGain(const Vec3& u) const;   // regional cortical FLAIR brightness
   double cerebellumGain(const Vec3& u) const;  // folia texture of the cerebellum (FLAIR; T1 takes 1 / it)
   const std::vector<Vessel>& vessels() const { return vessels_; }
   const std::vector<Blob>& choroid() const { return choroid_; }
@@ -116,7 +117,7 @@ class Subject {
   Vec3 brainRadii_, brainCenter_;
   double ventScale_, cortexMm_;
   ValueNoise fold_, surface_, deformNoise_, texture_;
-  double deformAmp_, textureAmp_ = 0, capAmp_ = 0;
+  double deformAmp_, textureAmp_ = 0, capAmp_ = 0, gmAmp_ = 0;
   std::vector<Vessel> vessels_;
   std::vector<Blob> choroid_;
 };
