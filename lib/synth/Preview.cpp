@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "lib/core/Png.h"
 #include "lib/synth/Synth.h"
@@ -9,9 +10,17 @@ namespace mst::synth {
 void writePreview(const Study& st, const std::filesystem::path& png) {
   const auto& g = st.label.geom;
   const int64_t nx = g.size[0], ny = g.size[1], nz = g.size[2];
-  // Axial slice with most label voxels (the middle one when the label is empty).
-  int64_t best = nz / 2, bestCount = 0;
+  // Axial slice with most label voxels among those that cut the brain broadly (at least 60 % of
+  // its largest axial area: the cerebrum, not the skull base or the cerebellum alone); the
+  // broadest slice when none of them holds a label.
+  std::vector<int64_t> area(static_cast<size_t>(nz), 0);
+  for (int64_t k = 0; k < nz; ++k)
+    for (int64_t j = 0; j < ny; ++j)
+      for (int64_t i = 0; i < nx; ++i) area[static_cast<size_t>(k)] += st.brainmask.at(i, j, k) ? 1 : 0;
+  const int64_t maxArea = *std::max_element(area.begin(), area.end());
+  int64_t best = std::max_element(area.begin(), area.end()) - area.begin(), bestCount = 0;
   for (int64_t k = 0; k < nz; ++k) {
+    if (10 * area[static_cast<size_t>(k)] < 6 * maxArea) continue;
     int64_t c = 0;
     for (int64_t j = 0; j < ny; ++j)
       for (int64_t i = 0; i < nx; ++i) c += st.label.at(i, j, k);
