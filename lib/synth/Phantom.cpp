@@ -54,6 +54,8 @@ const Intensity kT1{1.0, 0.68, 0.8, 0.75, 0.2};
 // (about 1.3 mm across), lined on each side by about 2.3 mm of grey matter (real cortex: 2-3 mm; the
 // earlier 0.9 mm lining left a ribbon of dark lines at 2 mm, docs/SYNTH.md).
 constexpr double kSulcusHalf = 0.07, kSulcalCortex = 0.25;
+// Sulci bend: the folding noise is read this share of the way from the surface point back to p.
+constexpr double kSulcusBend = 0.35;
 
 }  // namespace
 
@@ -238,8 +240,8 @@ Tissue Subject::tissue(const Vec3& p, double pv) const {
   // Sulci: thin sheets where smooth noise crosses zero, reaching ~18 mm deep,
   // lined by cortex; none in the cerebellum (folia are below this resolution).
   // The noise is read near the point that p projects to on the brain's surface (along its ray
-  // from the centre), so the sheets run from the surface inwards, as real sulci do; a third of
-  // the way back towards p bends them.
+  // from the centre), so the sheets run from the surface inwards, as real sulci do; reading it
+  // kSulcusBend of the way back towards p bends them.
   double g = 1.0;
   if (t.depth < 26.0) {
     const Vec3 q{(p[0] - brainCenter_[0]) / brainRadii_[0], (p[1] - brainCenter_[1]) / brainRadii_[1],
@@ -248,7 +250,7 @@ Tissue Subject::tissue(const Vec3& p, double pv) const {
     Vec3 u;
     for (int a = 0; a < 3; ++a) {
       const double s = brainCenter_[a] + q[a] / n * brainRadii_[a];
-      u[a] = (s + 0.35 * (p[a] - s)) / 9.0;
+      u[a] = (s + kSulcusBend * (p[a] - s)) / 9.0;
     }
     g = std::abs(fold_.fbm(u[0], u[1], u[2]));
   }

@@ -13,19 +13,19 @@ void writePreview(const Study& st, const std::filesystem::path& png) {
   // Axial slice with most label voxels among those that cut the brain broadly (at least 60 % of
   // its largest axial area: the cerebrum, not the skull base or the cerebellum alone); the
   // broadest slice when none of them holds a label.
-  std::vector<int64_t> area(static_cast<size_t>(nz), 0);
+  std::vector<int64_t> area(static_cast<size_t>(nz), 0), labelled(static_cast<size_t>(nz), 0);
   for (int64_t k = 0; k < nz; ++k)
     for (int64_t j = 0; j < ny; ++j)
-      for (int64_t i = 0; i < nx; ++i) area[static_cast<size_t>(k)] += st.brainmask.at(i, j, k) ? 1 : 0;
-  const int64_t maxArea = *std::max_element(area.begin(), area.end());
-  int64_t best = std::max_element(area.begin(), area.end()) - area.begin(), bestCount = 0;
+      for (int64_t i = 0; i < nx; ++i) {
+        area[static_cast<size_t>(k)] += st.brainmask.at(i, j, k) ? 1 : 0;
+        labelled[static_cast<size_t>(k)] += st.label.at(i, j, k) ? 1 : 0;
+      }
+  const auto broadest = std::max_element(area.begin(), area.end());
+  int64_t best = broadest - area.begin(), bestCount = 0;
   for (int64_t k = 0; k < nz; ++k) {
-    if (10 * area[static_cast<size_t>(k)] < 6 * maxArea) continue;
-    int64_t c = 0;
-    for (int64_t j = 0; j < ny; ++j)
-      for (int64_t i = 0; i < nx; ++i) c += st.label.at(i, j, k);
-    if (c > bestCount) {
-      bestCount = c;
+    const auto z = static_cast<size_t>(k);
+    if (10 * area[z] >= 6 * *broadest && labelled[z] > bestCount) {
+      bestCount = labelled[z];
       best = k;
     }
   }
