@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 namespace mst::cache {
 
@@ -83,9 +84,73 @@ void mirror(Rng& rng, const AugmentConfig& a, const Size3& P, int C, float* imag
   }
 }
 
-void intensity(Rng& rng, const AugmentConfig& a, int64_t vox, int C, float* image) {
+// Separable Gaussian blur of one channel (edges clamped), sigma in voxels.
+void blur(const Size3& P, double sigma, float* x) {
+  const int r = std::max(1, static_cast<int>(std::ceil(3 * sigma)));
+  std::vector<double> w(2 * r + 1);
+  double sum = 0;
+  for (int i = -r; i <= r; ++i) sum += w[i + r] = std::exp(-0.5 * i * i / (sigma * sigma));
+  for (auto& v : w) v /= sum;
+  const int64_t stride[3] = {1, P[0], P[0] * P[1]};
+  std::vector<float> line;
+  for (int axis = 0; axis < 3; ++axis) {
+    const int64_t n = P[axis];
+    line.resize(static_cast<size_t>(n));
+    const int a1 = (axis + 1) % 3, a2 = (axis + 2) % 3;
+    for (int64_t u = 0; u < P[a1]; ++u)
+      for (int64_t v = 0; v < P[a2]; ++v) {
+        float* base = x + u * stride[a1] + v * stride[a2];
+        for (int64_t i = 0; i < n; ++i) line[i] = base[i * stride[axis]];
+        for (int64_t i = 0; i < n; ++i) {
+          double acc = 0;
+          for (int k = -r; k <= r; ++k) acc += w[k + r] * line[std::clamp<int64_t>(i + k, 0, n - 1)];
+          base[i * stride[axis]] = static_cast<float>(acc);
+        }
+      }
+  }
+}
+
+// Simulated low resolution: nearest-neighbour samples on a grid `zoom` times as fine, read back by
+// trilinear interpolation.
+void lowRes(const Size3& P, double zoom, float* x) {
+  Size3 L;
+  for (int a = 0; a < 3; ++a) L[a] = std::max<int64_t>(1, std::lround(P[a] * zoom));
+  std::vector<float> low(static_cast<size_t>(L[0] * L[1] * L[2]));
+  auto srcIndex = [&](int a, int64_t i) { return std::min<int64_t>(P[a] - 1, std::lround((i + 0.5) * P[a] / L[a] - 0.5)); };
+  for (int64_t k = 0; k < L[2]; ++k)
+    for (int64_t j = 0; j < L[1]; ++j)
+      for (int64_t i = 0; i < L[0]; ++i)
+        low[(k * L[1] + j) * L[0] + i] = x[(srcIndex(2, k) * P[1] + srcIndex(1, j)) * P[0] + srcIndex(0, i)];
+  auto coord = [&](int a, int64_t i, int64_t& i0, double& t) {
+    const double c = std::clamp((i + 0.5) * L[a] / P[a] - 0.5, 0.0, static_cast<double>(L[a] - 1));
+    i0 = std::min<int64_t>(static_cast<int64_t>(c), L[a] - 2 < 0 ? 0 : L[a] - 2);
+    t = L[a] > 1 ? c - i0 : 0.0;
+  };
+  auto at = [&](int64_t i, int64_t j, int64_t k) {
+    return low[(std::min(k, L[2] - 1) * L[1] + std::min(j, L[1] - 1)) * L[0] + std::min(i, L[0] - 1)];
+  };
+  for (int64_t k = 0; k < P[2]; ++k)
+    for (int64_t j = 0; j < P[1]; ++j)
+      for (int64_t i = 0; i < P[0]; ++i) {
+        int64_t x0, y0, z0;
+        double tx, ty, tz;
+        coord(0, i, x0, tx);
+        coord(1, j, y0, ty);
+        coord(2, k, z0, tz);
+        const double v = (1 - tz) * ((1 - ty) * ((1 - tx) * at(x0, y0, z0) + tx * at(x0 + 1, y0, z0)) +
+                                     ty * ((1 - tx) * at(x0, y0 + 1, z0) + tx * at(x0 + 1, y0 + 1, z0))) +
+                         tz * ((1 - ty) * ((1 - tx) * at(x0, y0, z0 + 1) + tx * at(x0 + 1, y0, z0 + 1)) +
+                               ty * ((1 - tx) * at(x0, y0 + 1, z0 + 1) + tx * at(x0 + 1, y0 + 1, z0 + 1)));
+        x[(k * P[1] + j) * P[0] + i] = static_cast<float>(v);
+      }
+}
+
+void intensity(Rng& rng, const AugmentConfig& a, const Size3& P, int C, float* image) {
+  const int64_t vox = P[0] * P[1] * P[2];
   for (int ch = 0; ch < C; ++ch) {
     float* x = image + ch * vox;
+    if (rng.chance(a.blurProb)) blur(P, rng.uniform(a.blurMin, a.blurMax), x);
+    if (rng.chance(a.lowResProb)) lowRes(P, rng.uniform(a.zoomMin, a.zoomMax), x);
     if (rng.chance(a.intensityProb)) {
       const double m = rng.uniform(0.9, 1.1), sh = rng.uniform(-0.1, 0.1);
       for (int64_t v = 0; v < vox; ++v) x[v] = static_cast<float>(x[v] * m + sh);
@@ -108,7 +173,7 @@ void intensity(Rng& rng, const AugmentConfig& a, int64_t vox, int C, float* imag
 void augmentInPlace(Rng& rng, const AugmentConfig& a, const Size3& patch, int channels, float* image, uint8_t* label) {
   if (!a.enabled) return;
   mirror(rng, a, patch, channels, image, label);
-  intensity(rng, a, patch[0] * patch[1] * patch[2], channels, image);
+  intensity(rng, a, patch, channels, image);
 }
 
 }  // namespace mst::cache

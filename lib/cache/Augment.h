@@ -1,9 +1,9 @@
 // Data augmentation of a training patch (as nnU-Net's default pipeline,
 // scaled down): a random rotation about a random axis and an isotropic scale,
 // sampled by trilinear interpolation (label: nearest) from a larger region;
-// mirroring per axis; per-channel intensity scale/shift, gamma and Gaussian
-// noise. Every draw comes from the caller's Rng, in a fixed order, so a patch
-// is a pure function of its seed.
+// mirroring per axis; per-channel Gaussian blur, simulated low resolution,
+// intensity scale/shift, gamma and Gaussian noise. Every draw comes from the
+// caller's Rng, in a fixed order, so a patch is a pure function of its seed.
 #pragma once
 
 #include <cstdint>

@@ -15,6 +15,10 @@ struct AugmentConfig {
   double intensityProb = 0.3;            // multiply by U(0.9, 1.1), add U(-0.1, 0.1)
   double gammaProb = 0.2, gammaMin = 0.7, gammaMax = 1.5;
   double noiseProb = 0.15, noiseMaxSigma = 0.1;
+  // nnU-Net's defaults: Gaussian blur (sigma in voxels) and simulated low resolution (downsample by a
+  // factor in zoom_range, nearest, then back up, linear): images differ in sharpness between scanners.
+  double blurProb = 0.2, blurMin = 0.5, blurMax = 1.0;
+  double lowResProb = 0.25, zoomMin = 0.5, zoomMax = 1.0;
 
   void validate(const std::string& where) const;  // throws InputError naming the field
 
@@ -31,6 +35,10 @@ struct AugmentConfig {
     v.pair("gamma_range", gammaMin, gammaMax);
     v("noise_prob", noiseProb);
     v("noise_max_sigma", noiseMaxSigma);
+    v("blur_prob", blurProb);
+    v.pair("blur_sigma", blurMin, blurMax);
+    v("low_res_prob", lowResProb);
+    v.pair("zoom_range", zoomMin, zoomMax);
   }
 };
 

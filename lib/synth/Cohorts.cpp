@@ -98,7 +98,7 @@ Vec3 radiiFor(double d, double a, double b, double c) {
 Blob msLesion(const Subject& s, Rng& rng, double diameter, const std::string& where) {
   Blob b;
   b.noiseSeed = rng.next();
-  b.irregularity = rng.uniform(0.1, 0.25);
+  b.irregularity = rng.uniform(0.1, 0.3);
   b.flair = rng.uniform(1.3, 1.75);  // peak; with the fainter rim, lesion / WM medians about 1.4 (real 1.37)
   b.t1 = rng.chance(0.3) ? rng.uniform(0.45, 0.65) : rng.uniform(0.7, 0.95);  // some T1 black holes
   b.rim = rng.uniform(0.5, 0.8);             // fainter edge (bench/synth_realism.py)
@@ -107,9 +107,14 @@ Blob msLesion(const Subject& s, Rng& rng, double diameter, const std::string& wh
   if (where == "periventricular") {
     Vec3 n;
     Vec3 p = s.ventricleSurfacePoint(rng, &n);
-    b.radii = radiiFor(diameter, 1.6, 0.8, 0.8);
-    b.axes = axesAlong(n, rng);  // Dawson's fingers: long axis perpendicular to the ventricle wall
-    b.center = addv(p, scalev(n, b.radii[0] * 0.7));
+    b.axes = axesAlong(n, rng);
+    if (rng.chance(0.5)) {
+      b.radii = radiiFor(diameter, 1.6, 0.8, 0.8);  // Dawson's fingers: long axis perpendicular to the wall
+      b.center = addv(p, scalev(n, b.radii[0] * 0.7));
+    } else {
+      b.radii = radiiFor(diameter, 0.6, 1.6, 1.0);  // flat against the wall, long along it (caps, bands)
+      b.center = addv(p, scalev(n, b.radii[0] * 0.4));
+    }
   } else {
     b.radii = radiiFor(diameter, 1.25, 0.9, 0.9);
     b.axes = axesAlong(rng.unitVector(), rng);
@@ -139,7 +144,10 @@ int msCount(Rng& rng, int maxCount) {
   return std::clamp(static_cast<int>(std::lround(maxCount * rng.beta(1.0, 2.0))), 0, maxCount);
 }
 
-std::vector<Blob> msLesions(const Subject& s, Rng& rng, int n, std::vector<LesionRecord>& rec, bool labelled) {
+// n lesions, one record each. A quarter are confluent: they grow one or two overlapping lobes, returned in
+// *lobes (the same lesion: no record of their own; the caller renders them after the lesions).
+std::vector<Blob> msLesions(const Subject& s, Rng& rng, int n, std::vector<LesionRecord>& rec, bool labelled,
+                            std::vector<Blob>* lobes) {
   std::vector<Blob> out;
   for (int i = 0; i < n; ++i) {
     const double d = msDiameter(rng);
@@ -147,6 +155,18 @@ std::vector<Blob> msLesions(const Subject& s, Rng& rng, int n, std::vector<Lesio
     b.labelled = labelled;
     out.push_back(b);
     rec.push_back({b.kind, d, labelled, false});
+    if (rng.chance(0.25)) {
+      const int nLobes = rng.chance(0.5) ? 1 : 2;
+      const double reach = std::max({b.radii[0], b.radii[1], b.radii[2]});
+      for (int l = 0; l < nLobes; ++l) {
+        Blob lobe = b;
+        lobe.noiseSeed = rng.next();
+        lobe.radii = scalev(b.radii, rng.uniform(0.5, 0.8));
+        lobe.axes = axesAlong(rng.unitVector(), rng);
+        lobe.center = addv(b.center, scalev(rng.unitVector(), reach * rng.uniform(0.6, 1.0)));
+        lobes->push_back(lobe);
+      }
+    }
   }
   return out;
 }
@@ -221,13 +241,17 @@ void keepRendered(Study& st, Rendered img, const std::vector<std::string>& names
 void msFlairStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
   const Ranges& R = ranges();
   RenderOptions r = baseRender(o, rng, {Contrast::kFlair});
-  r.blobs = msLesions(subject, rng, msCount(rng, R.msLesionsMax), st.lesions, true);
+  std::vector<Blob> lobes;
+  r.blobs = msLesions(subject, rng, msCount(rng, R.msLesionsMax), st.lesions, true, &lobes);
+  r.blobs.insert(r.blobs.end(), lobes.begin(), lobes.end());
   keepRendered(st, render(subject, r), {"flair"});
 }
 
 void msLongitudinalStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
   const Ranges& R = ranges();
-  std::vector<Blob> prior = msLesions(subject, rng, msCount(rng, 30), st.lesions, false);
+  std::vector<Blob> lobes;
+  std::vector<Blob> prior = msLesions(subject, rng, msCount(rng, 30), st.lesions, false, &lobes);
+  prior.insert(prior.end(), lobes.begin(), lobes.end());
   std::vector<Blob> later = prior;
   for (auto& b : later)
     if (rng.chance(0.3)) b.radii = scalev(b.radii, rng.uniform(0.88, 1.12));  // growth or shrinkage
@@ -271,7 +295,8 @@ void msLongitudinalStudy(const CohortOptions& o, Rng& rng, Subject& subject, Stu
 void msEnhancementStudy(const CohortOptions& o, Rng& rng, Subject& subject, Study& st) {
   const Ranges& R = ranges();
   RenderOptions r = baseRender(o, rng, {Contrast::kT1, Contrast::kT1Post});
-  std::vector<Blob> lesions = msLesions(subject, rng, msCount(rng, R.msLesionsMax), st.lesions, false);
+  std::vector<Blob> lobes;
+  std::vector<Blob> lesions = msLesions(subject, rng, msCount(rng, R.msLesionsMax), st.lesions, false, &lobes);
   const int nEnh = rng.chance(0.2) ? 0 : rng.integer(1, R.enhancingMax);
   for (int i = 0; i < nEnh; ++i) {
     size_t at;
@@ -297,6 +322,7 @@ void msEnhancementStudy(const CohortOptions& o, Rng& rng, Subject& subject, Stud
     st.lesions[at].kind += b.ringMm > 0 ? "/ring_enhancing" : "/nodular_enhancing";
   }
   r.blobs = lesions;
+  r.blobs.insert(r.blobs.end(), lobes.begin(), lobes.end());  // lobes of enhancing lesions do not enhance
   r.distractors = true;
   keepRendered(st, render(subject, r), {"t1", "t1post"});
 }

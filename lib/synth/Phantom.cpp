@@ -50,12 +50,16 @@ struct Intensity {
 const Intensity kFlair{1.0, 1.18, 1.08, 1.12, 0.12};
 const Intensity kT1{1.0, 0.68, 0.8, 0.75, 0.2};
 
-// Cortex along the sulci, in units of the folding noise (x 9 mm): sulcal CSF where |fold| < kSulcusHalf
-// (about 1.3 mm across), lined on each side by about 2.3 mm of grey matter (real cortex: 2-3 mm; the
-// earlier 0.9 mm lining left a ribbon of dark lines at 2 mm, docs/SYNTH.md).
-constexpr double kSulcusHalf = 0.07, kSulcalCortex = 0.25;
+// Sulci are where the folding noise (scale kFoldMm) crosses zero, |fold| * kFoldMm read as mm: sulcal CSF
+// within kSulcusHalfMm (about 1.3 mm across), lined on each side by kSulcalCortexMm of grey matter (real
+// cortex: 2-3 mm; an earlier 0.9 mm lining left a ribbon of dark lines at 2 mm, docs/SYNTH.md). The scale
+// sets the gyral width: 12 mm leaves white-matter cores in the gyri between sulci as deep as real ones.
+constexpr double kFoldMm = 12.0, kSulcusHalfMm = 0.63, kSulcalCortexMm = 2.25;
 // Sulci bend: the folding noise is read this share of the way from the surface point back to p.
 constexpr double kSulcusBend = 0.35;
+// Sulcal depth below the surface varies from sulcus to sulcus (real: about 10-30 mm, deepest in the
+// central, cingulate and calcarine sulci), so white matter reaches into the gyri as branching cores.
+constexpr double kSulcusDepthMin = 12.0, kSulcusDepthRange = 18.0;
 
 }  // namespace
 
@@ -159,6 +163,35 @@ Subject::Subject(uint64_t seed, double atrophy)
   textureAmp_ = rng.uniform(0.02, 0.04);
   capAmp_ = rng.uniform(0.05, 0.2);
   gmAmp_ = rng.uniform(0.08, 0.16);
+  // Insula (its lateral surface |x|, centre y and z) and the Sylvian fissure's slope (rising posteriorly).
+  insulaX_ = brainRadii_[0] / 68.0 * rng.uniform(35.0, 39.0);
+  insulaY_ = rng.uniform(-9.0, -3.0);
+  insulaZ_ = rng.uniform(5.0, 11.0);
+  fissureSlope_ = rng.uniform(0.1, 0.3);
+  // Grey-white contrast on FLAIR differs between protocols (TI, TE, 2D / 3D, field strength): GM / WM
+  // 1.10-1.32 around the nominal 1.18.
+  gmContrast_ = rng.uniform(1.10, 1.32) / kFlair.gm;
+}
+
+double Subject::sdSylvian(const Vec3& p, double* gmSd) const {
+  // Each hemisphere: the insular cortex (3 mm, on an ellipse of 20 x 11 mm in the y-z plane, bulging
+  // laterally by 2 mm), the CSF of the circular sulcus and cistern over it (1.5 mm), the opercula's
+  // cortex facing it (2.5 mm), and the fissure's stem from there to the lateral surface (2 mm of CSF,
+  // lined by 2.5 mm of cortex on each side).
+  const double ax = std::abs(p[0]);
+  const double ey = (p[1] - insulaY_) / 20.0, ez = (p[2] - insulaZ_) / 11.0;
+  const double e2 = ey * ey + ez * ez;
+  const double diskSd = (std::sqrt(e2) - 1.0) * 11.0;
+  const double xi = insulaX_ + 2.0 * std::max(0.0, 1.0 - e2);
+  const double cistern = std::max({diskSd, xi - ax, ax - (xi + 1.5)});
+  const double stemZ = std::abs(p[2] - (insulaZ_ + fissureSlope_ * (p[1] - insulaY_)));
+  const double stemY = std::max(insulaY_ - 22.0 - p[1], p[1] - (insulaY_ + 26.0));
+  const double stem = std::max({stemZ - 1.0, insulaX_ - ax, stemY});
+  const double insula = std::max({diskSd, xi - 3.0 - ax, ax - xi});
+  const double operculum = std::max({diskSd, xi + 1.5 - ax, ax - (xi + 4.0)});
+  const double lining = std::max({stemZ - 3.5, insulaX_ - ax, stemY});
+  *gmSd = std::min({insula, operculum, lining});
+  return std::min(cistern, stem);
 }
 
 std::array<double, 2> Subject::whiteMatterGain(const Vec3& u, const Tissue& t) const {
@@ -175,7 +208,7 @@ std::array<double, 2> Subject::whiteMatterGain(const Vec3& u, const Tissue& t) c
 double Subject::greyMatterGain(const Vec3& u) const {
   // Cortical FLAIR signal varies by region in real scans (insula, cingulate and medial temporal
   // cortex brighter, other areas dimmer): a smooth +-gmAmp_ field at a 2 cm scale.
-  return 1.0 + gmAmp_ * texture_.fbm(u[0] / 20.0 - 53.0, u[1] / 20.0, u[2] / 20.0);
+  return gmContrast_ * (1.0 + gmAmp_ * texture_.fbm(u[0] / 20.0 - 53.0, u[1] / 20.0, u[2] / 20.0));
 }
 
 double Subject::cerebellumGain(const Vec3& u) const {
@@ -242,28 +275,36 @@ Tissue Subject::tissue(const Vec3& p, double pv) const {
   // The noise is read near the point that p projects to on the brain's surface (along its ray
   // from the centre), so the sheets run from the surface inwards, as real sulci do; reading it
   // kSulcusBend of the way back towards p bends them.
-  double g = 1.0;
-  if (t.depth < 26.0) {
+  double g = 1.0, sulcDepth = kSulcusDepthMin, sulcHalf = kSulcusHalfMm;
+  if (t.depth < kSulcusDepthMin + kSulcusDepthRange + cortexMm_ + 2.0) {
     const Vec3 q{(p[0] - brainCenter_[0]) / brainRadii_[0], (p[1] - brainCenter_[1]) / brainRadii_[1],
                  (p[2] - brainCenter_[2]) / brainRadii_[2]};
     const double n = std::max(1e-6, std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]));
-    Vec3 u;
+    Vec3 u, w;
     for (int a = 0; a < 3; ++a) {
       const double s = brainCenter_[a] + q[a] / n * brainRadii_[a];
-      u[a] = (s + kSulcusBend * (p[a] - s)) / 9.0;
+      u[a] = (s + kSulcusBend * (p[a] - s)) / kFoldMm;
+      w[a] = s / 30.0;
     }
     g = std::abs(fold_.fbm(u[0], u[1], u[2]));
+    // Each sulcus its own depth: a smooth field over the surface (about 3 cm scale).
+    sulcDepth = kSulcusDepthMin + kSulcusDepthRange * std::clamp(0.5 + 0.8 * fold_(w[0] + 61.0, w[1], w[2]), 0.0, 1.0);
+    // ... and its own width (about 2 cm scale): from closed (the two banks of cortex touch, no CSF to
+    // see at 2 mm, as in most sulci of a young brain) to twice the mean.
+    sulcHalf = 2.0 * kSulcusHalfMm * std::clamp(0.5 + 0.8 * fold_(1.5 * w[0] - 37.0, 1.5 * w[1], 1.5 * w[2]), 0.0, 1.0);
   }
-  const double sulcDepth = 18.0;
-  const double sulcSd = std::max((g - kSulcusHalf) * 9.0, t.depth - sulcDepth);
+  const double sulcSd = std::max(g * kFoldMm - sulcHalf, t.depth - sulcDepth);
   const double sulc = pvFraction(sulcSd, pv) * (1.0 - cereb);
   const double rim = pvFraction(t.depth - 0.9, pv);
   const double fissure = pvFraction(std::max(std::abs(p[0]) - 1.4, 24.0 - p[2]), pv) * (1.0 - cereb);
   t.ventSd = sdVentricles(p);
   const double vent = pvFraction(t.ventSd, pv);
-  t.csf = std::min(1.0, std::max({vent, sulc, rim, fissure}));
-  const double gmSd =
-      std::min(t.depth - cortexMm_, std::max((g - kSulcusHalf - kSulcalCortex) * 9.0, t.depth - sulcDepth - cortexMm_));
+  double sylvianGm = 1e9;
+  const double sylvian = pvFraction(sdSylvian(p, &sylvianGm), pv) * (1.0 - cereb);
+  t.csf = std::min(1.0, std::max({vent, sulc, rim, fissure, sylvian}));
+  const double gmSd = std::min({t.depth - cortexMm_,
+                                std::max(g * kFoldMm - sulcHalf - kSulcalCortexMm, t.depth - sulcDepth - cortexMm_),
+                                sylvianGm});
   const double gm = pvFraction(gmSd, pv);
   const double deep = pvFraction(sdDeep(p), pv);
   const double rest = 1.0 - t.csf;

@@ -7,7 +7,8 @@
 // template, so subjects differ in shape as well as in pathology.
 //
 // What is modelled: skull-stripped brain (optional skull and scalp) with
-// folded cortex and sulcal CSF, white matter, deep grey nuclei, lateral,
+// folded cortex and sulcal CSF (sulci of varying depth), the Sylvian fissure
+// and insula, white matter, deep grey nuclei, lateral,
 // third and fourth ventricles, cerebellum and brainstem, interhemispheric
 // fissure; partial volume at every edge; multiplicative bias field; Rician
 // noise; scanner gain. Pathologies are irregular ellipsoids (solid or ring)
@@ -102,7 +103,7 @@ class Subject {
   // smooth texture (about +-3 % at a 4-8 mm scale, as fibre tracts and myelination differ) and, on
   // FLAIR, the normal periventricular hyperintensity (ependymal rim and caps at the horns, unlabelled).
   std::array<double, 2> whiteMatterGain(const Vec3& u, const Tissue& t) const;
-  double greyMatterGain(const Vec3& u) const;   // regional cortical FLAIR brightness
+  double greyMatterGain(const Vec3& u) const;   // the subject's grey-white contrast and regional cortical FLAIR brightness
   double cerebellumGain(const Vec3& u) const;  // folia texture of the cerebellum (FLAIR; T1 takes 1 / it)
   const std::vector<Vessel>& vessels() const { return vessels_; }
   const std::vector<Blob>& choroid() const { return choroid_; }
@@ -112,12 +113,15 @@ class Subject {
   double sdBrainShape(const Vec3& p) const;
   double sdDeep(const Vec3& p) const;
   double sdInfratentorial(const Vec3& p) const;
+  // Sylvian fissure and insula: signed distance to their CSF; *gmSd to the insular and opercular cortex.
+  double sdSylvian(const Vec3& p, double* gmSd) const;
 
   uint64_t seed_;
   Vec3 brainRadii_, brainCenter_;
   double ventScale_, cortexMm_;
   ValueNoise fold_, surface_, deformNoise_, texture_;
   double deformAmp_, textureAmp_ = 0, capAmp_ = 0, gmAmp_ = 0;
+  double insulaX_ = 37, insulaY_ = -6, insulaZ_ = 8, fissureSlope_ = 0.2, gmContrast_ = 1.0;
   std::vector<Vessel> vessels_;
   std::vector<Blob> choroid_;
 };

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <thread>
 
+#include "lib/cache/Augment.h"
 #include "lib/cache/Cache.h"
 #include "lib/cache/Sampler.h"
 #include "lib/core/Error.h"
@@ -210,4 +211,90 @@ TEST(CacheBuild, ACacheIsNeverRewrittenUnderAnotherChannelSet) {
         << e.what();
   }
   EXPECT_EQ(slurp(file), before);
+}
+
+// nnU-Net's blur and low-resolution augmentations (lib/cache/Augment.h), each alone with probability 1.
+namespace {
+cache::AugmentConfig only(double blurProb, double lowResProb) {
+  cache::AugmentConfig a;
+  a.flipProb = a.rotateProb = a.scaleProb = a.intensityProb = a.gammaProb = a.noiseProb = 0;
+  a.blurProb = blurProb;
+  a.lowResProb = lowResProb;
+  return a;
+}
+std::vector<float> whiteNoise(int64_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = static_cast<float>(rng.normal(0, 1));
+  return v;
+}
+}  // namespace
+
+TEST(Augment, GaussianBlurOfWhiteNoiseHasTheTextbookVariance) {
+  // A normalised Gaussian kernel of sigma 1 voxel (truncated at 3 sigma) has sum of squared weights
+  // 0.28228 per axis; separable in 3D, white noise of variance 1 keeps 0.28228^3 = 0.02249 of it (SD 0.150).
+  const Size3 P{24, 24, 24};
+  auto a = only(1, 0);
+  a.blurMin = a.blurMax = 1.0;
+  std::vector<float> x = whiteNoise(24 * 24 * 24, 5);
+  std::vector<uint8_t> label(x.size(), 0);
+  Rng rng(1);
+  cache::augmentInPlace(rng, a, P, 1, x.data(), label.data());
+  double sum = 0, sq = 0;
+  int n = 0;
+  for (int k = 4; k < 20; ++k)
+    for (int j = 4; j < 20; ++j)
+      for (int i = 4; i < 20; ++i) {
+        const double v = x[(k * 24 + j) * 24 + i];
+        sum += v;
+        sq += v * v;
+        ++n;
+      }
+  const double mean = sum / n, sd = std::sqrt(sq / n - mean * mean);
+  EXPECT_NEAR(sd, 0.150, 0.015);
+  EXPECT_NEAR(mean, 0.0, 0.03);
+}
+
+TEST(Augment, SimulatedLowResolutionKeepsConstantsAndRemovesFineDetail) {
+  const Size3 P{24, 24, 24};
+  auto a = only(0, 1);
+  a.zoomMin = a.zoomMax = 0.5;
+  std::vector<uint8_t> label(24 * 24 * 24, 0);
+  std::vector<float> flat(label.size(), 3.25f);
+  Rng r1(1);
+  cache::augmentInPlace(r1, a, P, 1, flat.data(), label.data());
+  for (float v : flat) ASSERT_FLOAT_EQ(v, 3.25f);
+  // White noise at half resolution: output voxel i reads the low grid at c = (i + 0.5) / 2 - 0.5, linearly.
+  // Away from the patch's faces (1 <= i, j, k <= 22), steps along x alternate between half a low step
+  // (0.5 (b - a)) and a quarter of two (0.25 (c - a)): 11 and 10 of the 21, so the mean absolute difference
+  // is 8/21 of 2 / sqrt(pi) = 1.128 (unit normals); the y and z blends (weights 0.25 and 0.75, variance
+  // 0.25^2 + 0.75^2 = 0.625 each) scale the SD by sqrt(0.625)^2: 8/21 * 1.128 * 0.625 = 0.269.
+  std::vector<float> x = whiteNoise(24 * 24 * 24, 6);
+  auto roughness = [&](const std::vector<float>& v) {
+    double d = 0;
+    int n = 0;
+    for (int k = 1; k <= 22; ++k)
+      for (int j = 1; j <= 22; ++j)
+        for (int i = 1; i <= 21; ++i, ++n) d += std::abs(v[(k * 24 + j) * 24 + i + 1] - v[(k * 24 + j) * 24 + i]);
+    return d / n;
+  };
+  EXPECT_NEAR(roughness(x), 1.128, 0.03);
+  Rng r2(1);
+  cache::augmentInPlace(r2, a, P, 1, x.data(), label.data());
+  EXPECT_NEAR(roughness(x), 8.0 / 21 * 1.128 * 0.625, 0.02);
+}
+
+TEST(Augment, BlurAndZoomRangesAreChecked) {
+  cache::AugmentConfig a;
+  a.blurMin = 2;
+  a.blurMax = 1;
+  a.zoomMin = 0;
+  try {
+    a.validate("train.augment.");
+    FAIL() << "bad ranges accepted";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("train.augment.blur_sigma"), std::string::npos) << m;
+    EXPECT_NE(m.find("train.augment.zoom_range"), std::string::npos) << m;
+  }
 }

@@ -252,7 +252,7 @@ TEST(SynthCohort, MsLesionsAreFainterAtTheirEdgeAndUnevenInside) {
 
   // In rendered ms_flair studies (demo grid, 2 mm), labelled voxels at a lesion's edge are darker
   // than those inside it.
-  synth::CohortOptions o = small("ms_flair", 4, 3);
+  synth::CohortOptions o = small("ms_flair", 6, 3);
   o.shape = {80, 96, 80};
   o.spacingMm = 2.0;
   double edge = 0, inner = 0;
