@@ -15,7 +15,8 @@ voxels > 0 (skull-stripped data). Per study:
 - texture: median local SD (3x3x3) in WM, in z units; median gradient magnitude in the
   brain (z per mm); lesion-like voxels: the fraction of non-lesion brain voxels brighter
   than the lesion mean minus one lesion SD (what a lesion detector must learn to ignore);
-- the tissue fractions at the outer brain edge (cortex) vs deep.
+- the tissue fractions at the outer brain edge (cortex) vs deep; the share of white matter within
+  4 mm of grey matter.
 
     /usr/bin/python3 bench/synth_realism.py SYNTH_MANIFEST REAL_MANIFEST [max_synth_studies]
 
@@ -105,6 +106,9 @@ def study(r):
     edge = brain & ~ndimage.binary_erosion(brain, iterations=3)
     s["GM fraction, outer 6 mm"] = float(np.mean(tissue[edge & nonles] == 2))
     s["GM fraction, deeper"] = float(np.mean(tissue[brain & ~edge & nonles] == 2))
+    # How much white matter lies beside cortex: WM-class voxels with a GM-class voxel within 4 mm
+    # (two 2 mm voxels, 6-connected steps): a lesion detector meets grey matter around most lesions.
+    s["WM within 4 mm of GM (%)"] = 100.0 * float(np.mean(ndimage.binary_dilation(tissue == 2, iterations=2)[wm]))
     return s
 
 
