@@ -270,7 +270,7 @@ Tissue Subject::tissue(const Vec3& p, double pv) const {
   t.depth = std::max(0.0, -t.sdBrain);
   const double infra = sdInfratentorial(p);
   const double cereb = pvFraction(std::max(infra, p[2] + 14.0), pv);
-  // Sulci: thin sheets where smooth noise crosses zero, reaching ~18 mm deep,
+  // Sulci: thin sheets where smooth noise crosses zero, 12-30 mm deep and of varying width,
   // lined by cortex; none in the cerebellum (folia are below this resolution).
   // The noise is read near the point that p projects to on the brain's surface (along its ray
   // from the centre), so the sheets run from the surface inwards, as real sulci do; reading it
