@@ -91,12 +91,15 @@ TEST(SynthCohort, LabelsAreBinaryAndInsideTheBrainMask) {
 }
 
 TEST(SynthCohort, NewLesionsAreAbsentOnThePriorVisitAndPresentOnTheLater) {
-  auto o = small("ms_longitudinal", 12);
+  auto o = small("ms_longitudinal", 24);
   o.longitudinalMode = "register";  // prior resampled into register, so voxels correspond
   int withNew = 0;
   for (int i = 0; i < o.count; ++i) {
     synth::Study st = synth::makeStudy(o, i);
-    if (count(st.label) < 3) continue;
+    // At this test grid's 3.33 mm a new lesion of 3-12 mm is a few voxels, each mostly its surroundings
+    // (bright cortex beside juxtacortical ones): studies with fewer than 6 new-lesion voxels are not
+    // a measurement of the lesions.
+    if (count(st.label) < 6) continue;
     ++withNew;
     const auto& prior = st.channels[0].second;
     const auto& later = st.channels[1].second;
