@@ -121,10 +121,11 @@ void lowRes(const Size3& P, double zoom, float* x) {
     for (int64_t j = 0; j < L[1]; ++j)
       for (int64_t i = 0; i < L[0]; ++i)
         low[(k * L[1] + j) * L[0] + i] = x[(srcIndex(2, k) * P[1] + srcIndex(1, j)) * P[0] + srcIndex(0, i)];
+  // Low-grid coordinate of output voxel i along axis a: lower neighbour i0 and weight t of the upper one.
   auto coord = [&](int a, int64_t i, int64_t& i0, double& t) {
     const double c = std::clamp((i + 0.5) * L[a] / P[a] - 0.5, 0.0, static_cast<double>(L[a] - 1));
-    i0 = std::min<int64_t>(static_cast<int64_t>(c), L[a] - 2 < 0 ? 0 : L[a] - 2);
-    t = L[a] > 1 ? c - i0 : 0.0;
+    i0 = std::min<int64_t>(static_cast<int64_t>(c), std::max<int64_t>(0, L[a] - 2));
+    t = c - static_cast<double>(i0);
   };
   auto at = [&](int64_t i, int64_t j, int64_t k) {
     return low[(std::min(k, L[2] - 1) * L[1] + std::min(j, L[1] - 1)) * L[0] + std::min(i, L[0] - 1)];
