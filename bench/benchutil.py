@@ -1,4 +1,7 @@
 """Helpers shared by the side-by-side scripts in bench/."""
+import csv
+import subprocess
+import sys
 import time
 
 
@@ -36,3 +39,19 @@ repeats = {repeats}
 name = "de_novo"
 init = "scratch"
 """)
+
+
+def run(cmd):
+    """Runs a command; exits with its stderr when it fails. Returns its stdout."""
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(cmd)}\n{r.stderr}")
+    return r.stdout
+
+
+def predict_and_evaluate(binary, model, manifest, pred_dir, eval_csv, threads):
+    """`mstransfer predict` of one model on a manifest, then `mstransfer evaluate` against its
+    labels; returns the evaluation's rows (one dict per study)."""
+    run([binary, "predict", "--model", model, "--manifest", manifest, "--out", pred_dir, "--threads", threads])
+    run([binary, "evaluate", "--pred-dir", pred_dir, "--manifest", manifest, "--out", eval_csv])
+    return list(csv.DictReader(open(eval_csv)))

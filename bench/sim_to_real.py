@@ -19,21 +19,12 @@ model is then run by `mstransfer predict` on data_manifests/open_ms_cross_sectio
 checkpoint makes predict resample it to the 2 mm the model was trained at and write the
 mask back at 1 mm) and `mstransfer evaluate` against the consensus mask.
 """
-import csv
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchutil  # noqa: E402
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}\n{r.stderr}")
-    return r.stdout
 
 
 def main():
@@ -59,7 +50,7 @@ def main():
             benchutil.one_arm_experiment(exp, repo, "sim_to_real", size, repeats=repeats)
             # One run: all threads to it; several: as many at a time as threads (run splits them).
             jobs = "1" if repeats == 1 else threads
-            run([binary, "run", exp, "--results", os.path.join(work, "res"), "--data-root", os.path.join(work, "data"),
+            benchutil.run([binary, "run", exp, "--results", os.path.join(work, "res"), "--data-root", os.path.join(work, "data"),
                  "--jobs", jobs, "--threads", threads, "--no-progress"])
             runs = os.path.join(work, "res", "_shared", "runs")
             models = [os.path.join(runs, d, "model", "best.pt") for d in sorted(os.listdir(runs)) if not d.endswith(".lock")]
@@ -67,11 +58,9 @@ def main():
         print(f"{'model':60s} {'n_truth':>7s} {'n_pred':>6s} {'sens':>6s} {'ppv':>6s} {'F1':>6s} {'Dice':>6s}")
         f1s = []
         for k, m in enumerate(models):
-            out = os.path.join(work, f"pred{k}")
-            run([binary, "predict", "--model", m, "--manifest", manifest, "--out", out, "--threads", threads])
-            csv_out = os.path.join(work, f"eval{k}.csv")
-            run([binary, "evaluate", "--pred-dir", out, "--manifest", manifest, "--out", csv_out])
-            for r in csv.DictReader(open(csv_out)):
+            rows = benchutil.predict_and_evaluate(binary, m, manifest, os.path.join(work, f"pred{k}"),
+                                                  os.path.join(work, f"eval{k}.csv"), threads)
+            for r in rows:
                 f1 = float(r["f1"]) if r["f1"] else 0.0
                 f1s.append(f1)
                 name = os.path.relpath(m, work) if m.startswith(work) else m

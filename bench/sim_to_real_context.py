@@ -21,7 +21,6 @@ them, not because of how the lesions look.
 """
 import csv
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -29,22 +28,9 @@ import nibabel as nib
 import numpy as np
 from scipy import ndimage
 
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}\n{r.stderr}")
-
-
-def kmeans3(v):
-    c = np.percentile(v, [10, 50, 90]).astype(float)
-    for _ in range(100):
-        lab = np.argmin(np.abs(v[:, None] - c[None, :]), axis=1)
-        new = np.array([v[lab == i].mean() for i in range(3)])
-        if np.allclose(new, c):
-            break
-        c = new
-    return np.sort(c)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchutil  # noqa: E402
+import synth_realism  # noqa: E402
 
 
 def main():
@@ -64,7 +50,7 @@ def main():
     lesion = np.asarray(nib.load(label_path).dataobj) > 0
     brain = f > 0
     near = ndimage.binary_dilation(lesion, iterations=2)
-    c = kmeans3(f[brain & ~lesion])
+    c, _ = synth_realism.kmeans1d(f[brain & ~lesion], iters=100)
     lo, hi = (c[0] + c[1]) / 2, (c[1] + c[2]) / 2
     wm = brain & ~near & (f > lo) & (f < hi)
     gm = brain & ~near & (f >= hi)
@@ -91,11 +77,8 @@ def main():
             with open(man, "w") as fh:
                 fh.write(f"subject,session,flair,label\n{row['subject']},{row['session']},flair.nii.gz,{label_path}\n")
             for k, m in enumerate(models):
-                pred = os.path.join(d, f"pred{k}")
-                run([binary, "predict", "--model", m, "--manifest", man, "--out", pred, "--threads", threads])
-                ev = os.path.join(d, f"eval{k}.csv")
-                run([binary, "evaluate", "--pred-dir", pred, "--manifest", man, "--out", ev])
-                r = next(csv.DictReader(open(ev)))
+                r = benchutil.predict_and_evaluate(binary, m, man, os.path.join(d, f"pred{k}"),
+                                                   os.path.join(d, f"eval{k}.csv"), threads)[0]
                 s = float(r["sensitivity"] or 0)
                 sens.setdefault(name, []).append(s)
                 print(f"{name:10s} {k:5d} {r['n_truth']:>7s} {r['tp_truth']:>5s} {s:6.3f} {r['n_pred']:>6s} "

@@ -7,6 +7,19 @@
 
 namespace mst::cache {
 
+namespace {
+
+// Trilinear interpolation of at(x, y, z) between the corner (x0, y0, z0) and its +1 neighbours.
+template <class At>
+double trilinear(const At& at, int64_t x0, int64_t y0, int64_t z0, double tx, double ty, double tz) {
+  return (1 - tz) * ((1 - ty) * ((1 - tx) * at(x0, y0, z0) + tx * at(x0 + 1, y0, z0)) +
+                     ty * ((1 - tx) * at(x0, y0 + 1, z0) + tx * at(x0 + 1, y0 + 1, z0))) +
+         tz * ((1 - ty) * ((1 - tx) * at(x0, y0, z0 + 1) + tx * at(x0 + 1, y0, z0 + 1)) +
+               ty * ((1 - tx) * at(x0, y0 + 1, z0 + 1) + tx * at(x0 + 1, y0 + 1, z0 + 1)));
+}
+
+}  // namespace
+
 int64_t SpatialTransform::reach(const Size3& p) const {
   const double r = scale * std::sqrt(static_cast<double>(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])) / 2 + 2;
   return static_cast<int64_t>(std::ceil(r));
@@ -54,10 +67,7 @@ void resamplePatch(const SpatialTransform& t, const float* region, const uint8_t
         for (int ch = 0; ch < channels; ++ch) {
           const float* src = region + ch * bvox;
           auto at = [&](int64_t x, int64_t y, int64_t z) { return src[(z * side + y) * side + x]; };
-          const double v = (1 - tz) * ((1 - ty) * ((1 - tx) * at(x0, y0, z0) + tx * at(x0 + 1, y0, z0)) +
-                                       ty * ((1 - tx) * at(x0, y0 + 1, z0) + tx * at(x0 + 1, y0 + 1, z0))) +
-                           tz * ((1 - ty) * ((1 - tx) * at(x0, y0, z0 + 1) + tx * at(x0 + 1, y0, z0 + 1)) +
-                                 ty * ((1 - tx) * at(x0, y0 + 1, z0 + 1) + tx * at(x0 + 1, y0 + 1, z0 + 1)));
+          const double v = trilinear(at, x0, y0, z0, tx, ty, tz);
           image[ch * vox + out] = static_cast<float>(v);
         }
       }
@@ -138,10 +148,7 @@ void lowRes(const Size3& P, double zoom, float* x) {
         coord(0, i, x0, tx);
         coord(1, j, y0, ty);
         coord(2, k, z0, tz);
-        const double v = (1 - tz) * ((1 - ty) * ((1 - tx) * at(x0, y0, z0) + tx * at(x0 + 1, y0, z0)) +
-                                     ty * ((1 - tx) * at(x0, y0 + 1, z0) + tx * at(x0 + 1, y0 + 1, z0))) +
-                         tz * ((1 - ty) * ((1 - tx) * at(x0, y0, z0 + 1) + tx * at(x0 + 1, y0, z0 + 1)) +
-                               ty * ((1 - tx) * at(x0, y0 + 1, z0 + 1) + tx * at(x0 + 1, y0 + 1, z0 + 1)));
+        const double v = trilinear(at, x0, y0, z0, tx, ty, tz);
         x[(k * P[1] + j) * P[0] + i] = static_cast<float>(v);
       }
 }
