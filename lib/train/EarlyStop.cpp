@@ -2,14 +2,14 @@
 
 namespace mst::train {
 
-bool observe(StopState& s, const TrainConfig& c, int64_t iteration, double value) {
+bool observe(StopState& s, const TrainConfig& c, int64_t iteration, double value, bool findsLesions) {
   if (!s.started) {
     s.started = true;
     s.start = s.best = value;
     s.bestIteration = iteration;
     return true;
   }
-  if (value > s.best + c.minDelta) {
+  if (findsLesions && value > s.best + c.minDelta) {
     s.best = value;
     s.bestIteration = iteration;
     s.learned = true;

@@ -4,7 +4,10 @@
 //   - the first evaluation (iteration 0, before any step) sets the starting
 //     level and the best so far;
 //   - an evaluation improves when its value exceeds the best by more than
-//     `min_delta` (the best and its checkpoint move only then);
+//     `min_delta` and the model finds at least one validation lesion (the best
+//     and its checkpoint move only then): a model that predicts nothing can
+//     score well where validation studies have no lesions (new lesions, sparse
+//     enhancement), but it has not learned the task and is never kept;
 //   - patience counts the evaluations since the last improvement, but only
 //     once the run has learned (improved on its starting level at least once)
 //     and only from `min_iterations` on: a flat start never ends a run;
@@ -39,7 +42,8 @@ struct StopState {
 };
 
 // Records the evaluation of `iteration`; returns true when it is the new best (keep its weights).
-bool observe(StopState& s, const TrainConfig& c, int64_t iteration, double value);
+// `findsLesions`: whether the evaluated model detected any validation lesion (sensitivity > 0).
+bool observe(StopState& s, const TrainConfig& c, int64_t iteration, double value, bool findsLesions = true);
 
 // Why the run ended: see above. `early` is whether early stopping was on.
 std::string stopReason(const StopState& s, bool early);

@@ -96,7 +96,9 @@ void evaluateAndKeepBest(model::UNet3d& net, const cache::CacheReader& reader, c
   net->train();
   const double value = selectionValue(v, c.valMetric);
   appendLine(logFile, nlohmann::json({{"iteration", iteration}, {"val_" + c.valMetric, value}, {"val", v.metrics}}).dump());
-  if (observe(st.stop, c, iteration, value)) {
+  const auto sens = v.metrics.find("sensitivity");
+  const bool findsLesions = sens != v.metrics.end() && sens->second > 0;
+  if (observe(st.stop, c, iteration, value, findsLesions)) {
     st.bestValF1 = value;
     st.bestIteration = iteration;
     store.saveBest(model::stateDict(*net), iteration);

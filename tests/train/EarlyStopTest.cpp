@@ -96,3 +96,29 @@ TEST(EarlyStop, PlateauScheduleHalvesTheRateAfterLrPatienceEvaluations) {
   EXPECT_EQ(s.reductions, 2);
   EXPECT_FALSE(s.plateau);
 }
+
+TEST(EarlyStop, AModelThatPredictsNothingHasNotLearnedAndIsNeverKept) {
+  // Two of four validation studies without lesions: a model predicting nothing scores F1 0.5 on them
+  // (the two empty studies count 1, the others 0), above the random start's 0.0. It has learned nothing.
+  train::StopState s;
+  const auto c = rule(3, 0);
+  EXPECT_TRUE(train::observe(s, c, 0, 0.0, true));    // the random start predicts lesions everywhere
+  EXPECT_FALSE(train::observe(s, c, 100, 0.5, false));  // predicts nothing: no improvement
+  EXPECT_FALSE(train::observe(s, c, 200, 0.5, false));
+  EXPECT_FALSE(train::observe(s, c, 300, 0.5, false));
+  EXPECT_FALSE(train::observe(s, c, 400, 0.5, false));
+  EXPECT_FALSE(s.learned);
+  EXPECT_FALSE(s.plateau);  // a flat start never ends a run
+  EXPECT_EQ(train::stopReason(s, true), "never_learned");
+  EXPECT_EQ(s.bestIteration, 0);
+  EXPECT_TRUE(train::observe(s, c, 500, 0.3, true));  // finds lesions: learns, though below 0.5
+  EXPECT_TRUE(s.learned);
+  EXPECT_EQ(s.bestIteration, 500);
+  // Once learned, a collapse to predicting nothing is an evaluation without improvement.
+  EXPECT_FALSE(train::observe(s, c, 600, 0.5, false));
+  EXPECT_FALSE(train::observe(s, c, 700, 0.5, false));
+  EXPECT_FALSE(train::observe(s, c, 800, 0.5, false));
+  EXPECT_TRUE(s.plateau);
+  EXPECT_EQ(s.bestIteration, 500);
+  EXPECT_DOUBLE_EQ(s.best, 0.3);
+}
