@@ -153,6 +153,16 @@ void lowRes(const Size3& P, double zoom, float* x) {
       }
 }
 
+// Deviations from the patch mean scaled by f, clipped to the patch's range (nnU-Net's preserve_range).
+void contrast(double f, int64_t vox, float* x) {
+  double sum = 0;
+  for (int64_t v = 0; v < vox; ++v) sum += x[v];
+  const double mean = sum / static_cast<double>(std::max<int64_t>(1, vox));
+  const auto [mn, mx] = std::minmax_element(x, x + vox);
+  const double lo = *mn, hi = *mx;
+  for (int64_t v = 0; v < vox; ++v) x[v] = static_cast<float>(std::clamp((x[v] - mean) * f + mean, lo, hi));
+}
+
 void intensity(Rng& rng, const AugmentConfig& a, const Size3& P, int C, float* image) {
   const int64_t vox = P[0] * P[1] * P[2];
   for (int ch = 0; ch < C; ++ch) {
@@ -160,9 +170,12 @@ void intensity(Rng& rng, const AugmentConfig& a, const Size3& P, int C, float* i
     if (rng.chance(a.blurProb)) blur(P, rng.uniform(a.blurMin, a.blurMax), x);
     if (rng.chance(a.lowResProb)) lowRes(P, rng.uniform(a.zoomMin, a.zoomMax), x);
     if (rng.chance(a.intensityProb)) {
-      const double m = rng.uniform(0.9, 1.1), sh = rng.uniform(-0.1, 0.1);
+      const double m = rng.uniform(a.intensityScaleMin, a.intensityScaleMax);
+      const double sh = rng.uniform(a.intensityShiftMin, a.intensityShiftMax);
       for (int64_t v = 0; v < vox; ++v) x[v] = static_cast<float>(x[v] * m + sh);
     }
+    // Drawn only when enabled: with contrast_prob 0 the random stream, and every result, is as before.
+    if (a.contrastProb > 0 && rng.chance(a.contrastProb)) contrast(rng.uniform(a.contrastMin, a.contrastMax), vox, x);
     if (rng.chance(a.gammaProb)) {
       const double g = rng.uniform(a.gammaMin, a.gammaMax);
       const auto [mn, mx] = std::minmax_element(x, x + vox);

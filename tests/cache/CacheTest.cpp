@@ -217,7 +217,7 @@ TEST(CacheBuild, ACacheIsNeverRewrittenUnderAnotherChannelSet) {
 namespace {
 cache::AugmentConfig only(double blurProb, double lowResProb) {
   cache::AugmentConfig a;
-  a.flipProb = a.rotateProb = a.scaleProb = a.intensityProb = a.gammaProb = a.noiseProb = 0;
+  a.flipProb = a.rotateProb = a.scaleProb = a.intensityProb = a.contrastProb = a.gammaProb = a.noiseProb = 0;
   a.blurProb = blurProb;
   a.lowResProb = lowResProb;
   return a;
@@ -284,11 +284,46 @@ TEST(Augment, SimulatedLowResolutionKeepsConstantsAndRemovesFineDetail) {
   EXPECT_NEAR(roughness(x), 8.0 / 21 * 1.128 * 0.625, 0.02);
 }
 
+TEST(Augment, ContrastScalesDeviationsFromThePatchMeanWithinItsRange) {
+  // nnU-Net's contrast augmentation by definition: x' = clip((x - mean) * f + mean, min x, max x).
+  // A patch of +-1 around 2 (mean 2): f = 0.5 gives +-0.5 around 2, nothing clipped; f = 1.5 would give
+  // +-1.5, clipped back to the patch's own range [1, 3].
+  const Size3 P{4, 4, 4};
+  for (const double f : {0.5, 1.5}) {
+    auto a = only(0, 0);
+    a.contrastProb = 1;
+    a.contrastMin = a.contrastMax = f;
+    std::vector<float> x(64);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = (i % 2) ? 3.0f : 1.0f;
+    std::vector<uint8_t> label(x.size(), 0);
+    Rng rng(3);
+    cache::augmentInPlace(rng, a, P, 1, x.data(), label.data());
+    for (size_t i = 0; i < x.size(); ++i)
+      EXPECT_FLOAT_EQ(x[i], f < 1 ? ((i % 2) ? 2.5f : 1.5f) : ((i % 2) ? 3.0f : 1.0f)) << "f " << f << " voxel " << i;
+  }
+}
+
+TEST(Augment, BrightnessMultipliesAndShiftsByTheConfiguredRanges) {
+  const Size3 P{4, 4, 4};
+  auto a = only(0, 0);
+  a.intensityProb = 1;
+  a.intensityScaleMin = a.intensityScaleMax = 1.25;
+  a.intensityShiftMin = a.intensityShiftMax = -0.25;
+  std::vector<float> x(64, 2.0f);
+  std::vector<uint8_t> label(x.size(), 0);
+  Rng rng(3);
+  cache::augmentInPlace(rng, a, P, 1, x.data(), label.data());
+  for (float v : x) EXPECT_FLOAT_EQ(v, 2.25f);  // 2 * 1.25 - 0.25
+}
+
 TEST(Augment, BlurAndZoomRangesAreChecked) {
   cache::AugmentConfig a;
   a.blurMin = 2;
   a.blurMax = 1;
   a.zoomMin = 0;
+  a.intensityScaleMin = 0;
+  a.contrastMin = 1.5;
+  a.contrastMax = 1.0;
   try {
     a.validate("train.augment.");
     FAIL() << "bad ranges accepted";
@@ -296,5 +331,7 @@ TEST(Augment, BlurAndZoomRangesAreChecked) {
     const std::string m = e.what();
     EXPECT_NE(m.find("train.augment.blur_sigma"), std::string::npos) << m;
     EXPECT_NE(m.find("train.augment.zoom_range"), std::string::npos) << m;
+    EXPECT_NE(m.find("train.augment.intensity_scale"), std::string::npos) << m;
+    EXPECT_NE(m.find("train.augment.contrast_range"), std::string::npos) << m;
   }
 }
