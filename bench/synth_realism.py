@@ -12,6 +12,7 @@ voxels > 0 (skull-stripped data). Per study:
 - lesions: mean z, contrast to WM in WM SDs, heterogeneity (SD of lesion voxels in WM
   SDs); count, volumes (26-connected components of the label, mm^3); median distance
   of lesion voxels to the nearest CSF-class voxel (mm; periventricular lesions are close);
+  local contrast (each lesion's mean z minus that of the 2 mm shell of tissue around it);
 - texture: median local SD (3x3x3) in WM, in z units; median gradient magnitude in the
   brain (z per mm); lesion-like voxels: the fraction of non-lesion brain voxels brighter
   than the lesion mean minus one lesion SD (what a lesion detector must learn to ignore);
@@ -97,6 +98,19 @@ def study(r):
         s["lesion volume 90th pct (mm3)"] = float(np.percentile(vols, 90))
         dist = ndimage.distance_transform_edt(tissue != 0) * 2.0
         s["lesion distance to CSF median (mm)"] = float(np.median(dist[lab]))
+        # Local contrast: each lesion's mean z minus that of the 2 mm shell around it (non-CSF, non-lesion
+        # voxels one dilation out), averaged over lesions of 2 voxels or more. Real lesions fade into
+        # their surroundings; a sharp-edged phantom lesion stands out more from the same tissue.
+        csf_thr = (c[0] + c[1]) / 2
+        local = []
+        for i in range(1, n + 1):
+            m = comps == i
+            if m.sum() < 2:
+                continue
+            shell = ndimage.binary_dilation(m) & ~lab & brain & (z > csf_thr)
+            if shell.sum() >= 3:
+                local.append(z[m].mean() - z[shell].mean())
+        s["lesion minus its 2 mm shell (z)"] = float(np.mean(local)) if local else float("nan")
         thr = z[lab].mean() - z[lab].std()
         s["lesion-like non-lesion voxels (%)"] = 100.0 * np.mean(z[nonles] > thr)
     local_sd = np.sqrt(np.maximum(ndimage.uniform_filter(z * z, 3) - ndimage.uniform_filter(z, 3) ** 2, 0))
