@@ -102,14 +102,17 @@ def study(r):
         # voxels one dilation out), averaged over lesions of 2 voxels or more. Real lesions fade into
         # their surroundings; a sharp-edged phantom lesion stands out more from the same tissue.
         csf_thr = (c[0] + c[1]) / 2
+        tissue_ok = ~lab & brain & (z > csf_thr)
         local = []
-        for i in range(1, n + 1):
-            m = comps == i
+        for i, box in enumerate(ndimage.find_objects(comps), start=1):
+            # The lesion's bounding box grown by one voxel holds its whole 6-connected shell.
+            box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in box)
+            m = comps[box] == i
             if m.sum() < 2:
                 continue
-            shell = ndimage.binary_dilation(m) & ~lab & brain & (z > csf_thr)
+            shell = ndimage.binary_dilation(m) & tissue_ok[box]
             if shell.sum() >= 3:
-                local.append(z[m].mean() - z[shell].mean())
+                local.append(z[box][m].mean() - z[box][shell].mean())
         s["lesion minus its 2 mm shell (z)"] = float(np.mean(local)) if local else float("nan")
         thr = z[lab].mean() - z[lab].std()
         s["lesion-like non-lesion voxels (%)"] = 100.0 * np.mean(z[nonles] > thr)
