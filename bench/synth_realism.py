@@ -98,6 +98,18 @@ def study(r):
         s["lesion volume 90th pct (mm3)"] = float(np.percentile(vols, 90))
         dist = ndimage.distance_transform_edt(tissue != 0) * 2.0
         s["lesion distance to CSF median (mm)"] = float(np.median(dist[lab]))
+        # Grey matter around each lesion: the GM-class share of the brain 2-6 mm from it (the second and
+        # third 2 mm dilation, other lesions excluded; the first holds the lesion's own partial-volumed edge).
+        # Real lesions sit among gyri and deep grey nuclei.
+        ring = []
+        for i, box in enumerate(ndimage.find_objects(comps), start=1):
+            box = tuple(slice(max(b.start - 3, 0), b.stop + 3) for b in box)
+            m = comps[box] == i
+            inner = ndimage.binary_dilation(m, iterations=1)
+            outer = ndimage.binary_dilation(m, iterations=3) & ~inner & ~lab[box] & brain[box]
+            if outer.sum() >= 3:
+                ring.append(float(np.mean(tissue[box][outer] == 2)))
+        s["GM share 2-6 mm around lesions"] = float(np.mean(ring))
         # Local contrast: each lesion's mean z minus that of the 2 mm shell around it (non-CSF, non-lesion
         # voxels one dilation out), averaged over lesions of 2 voxels or more. Real lesions fade into
         # their surroundings; a sharp-edged phantom lesion stands out more from the same tissue.
