@@ -98,33 +98,27 @@ def study(r):
         s["lesion volume 90th pct (mm3)"] = float(np.percentile(vols, 90))
         dist = ndimage.distance_transform_edt(tissue != 0) * 2.0
         s["lesion distance to CSF median (mm)"] = float(np.median(dist[lab]))
-        # Grey matter around each lesion: the GM-class share of the brain 2-6 mm from it (the second and
-        # third 2 mm dilation, other lesions excluded; the first holds the lesion's own partial-volumed edge).
-        # Real lesions sit among gyri and deep grey nuclei.
-        ring = []
+        # One pass over the lesions, each in its bounding box grown by 3 voxels (room for a 3-voxel dilation):
+        # - grey matter around it: the GM-class share of the brain 2-6 mm away (the second and third 2 mm
+        #   dilation, other lesions excluded; the first holds the lesion's own partial-volumed edge).
+        #   Real lesions sit among gyri and deep grey nuclei.
+        # - local contrast: its mean z minus that of the 2 mm shell around it (non-CSF, non-lesion voxels
+        #   one dilation out), for lesions of 2 voxels or more. Real lesions fade into their surroundings;
+        #   a sharp-edged phantom lesion stands out more from the same tissue.
+        csf_thr = (c[0] + c[1]) / 2
+        tissue_ok = ~lab & brain & (z > csf_thr)
+        ring, local = [], []
         for i, box in enumerate(ndimage.find_objects(comps), start=1):
             box = tuple(slice(max(b.start - 3, 0), b.stop + 3) for b in box)
             m = comps[box] == i
-            inner = ndimage.binary_dilation(m, iterations=1)
+            inner = ndimage.binary_dilation(m)
             outer = ndimage.binary_dilation(m, iterations=3) & ~inner & ~lab[box] & brain[box]
             if outer.sum() >= 3:
                 ring.append(float(np.mean(tissue[box][outer] == 2)))
-        s["GM share 2-6 mm around lesions"] = float(np.mean(ring))
-        # Local contrast: each lesion's mean z minus that of the 2 mm shell around it (non-CSF, non-lesion
-        # voxels one dilation out), averaged over lesions of 2 voxels or more. Real lesions fade into
-        # their surroundings; a sharp-edged phantom lesion stands out more from the same tissue.
-        csf_thr = (c[0] + c[1]) / 2
-        tissue_ok = ~lab & brain & (z > csf_thr)
-        local = []
-        for i, box in enumerate(ndimage.find_objects(comps), start=1):
-            # The lesion's bounding box grown by one voxel holds its whole 6-connected shell.
-            box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in box)
-            m = comps[box] == i
-            if m.sum() < 2:
-                continue
-            shell = ndimage.binary_dilation(m) & tissue_ok[box]
-            if shell.sum() >= 3:
+            shell = inner & tissue_ok[box]
+            if m.sum() >= 2 and shell.sum() >= 3:
                 local.append(z[box][m].mean() - z[box][shell].mean())
+        s["GM share 2-6 mm around lesions"] = float(np.mean(ring)) if ring else float("nan")
         s["lesion minus its 2 mm shell (z)"] = float(np.mean(local)) if local else float("nan")
         thr = z[lab].mean() - z[lab].std()
         s["lesion-like non-lesion voxels (%)"] = 100.0 * np.mean(z[nonles] > thr)
