@@ -15,11 +15,18 @@ def best_of(f, n=3):
     return best
 
 
-def one_arm_experiment(path, repo, name, train_size, train_extra="", repeats=1):
+def one_arm_experiment(path, repo, name, train_size, train_extra="", repeats=1, overrides=None):
     """Writes an experiment file that inherits the demo's settings (experiments/demo/base.toml)
     with one de-novo arm of `train_size` ms_flair studies (`repeats` runs, each on its own draw
-    of the training studies and its own seed), the demo's 8 test studies and `train_extra`
-    lines added to [train]."""
+    of the training studies and its own seed), the demo's 8 test studies, `train_extra`
+    lines added to [train] and `overrides`, a dict {section: [toml lines]} of further settings
+    (e.g. {"model": ["base_filters = 16"]}; "train" lines join train_extra)."""
+    overrides = dict(overrides or {})
+    for sec in ("data", "test", "sweep", "arms"):
+        if sec in overrides:
+            raise ValueError(f"one_arm_experiment: [{sec}] is set by the experiment itself, not by overrides")
+    train_extra = "\n".join([train_extra] + overrides.pop("train", []))
+    tables = "".join(f"[{sec}]\n" + "\n".join(lines) + "\n" for sec, lines in overrides.items())
     with open(path, "w") as f:
         f.write(f"""inherit = "{repo}/experiments/demo/base.toml"
 name = "{name}"
@@ -38,7 +45,7 @@ repeats = {repeats}
 [[arms]]
 name = "de_novo"
 init = "scratch"
-""")
+{tables}""")
 
 
 def run(cmd):

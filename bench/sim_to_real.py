@@ -3,11 +3,14 @@
 settings, applied to real FLAIR through a manifest and the framework's own
 preprocessing, scored with the lesion-wise metrics (criterion any, 26-connectivity).
 
-    /usr/bin/python3 bench/sim_to_real.py [--keep DIR] [--repeats R] build/bin/mstransfer [threads] [train_size] [MODEL.pt ...]
+    /usr/bin/python3 bench/sim_to_real.py [--keep DIR] [--repeats R] [--set SECTION.KEY=VALUE ...]
+                                          build/bin/mstransfer [threads] [train_size] [MODEL.pt ...]
 
 --repeats R trains R models (the experiment's repeats: each its own draw of the training studies
 and its own seed; default 1) and reports each and their mean and SD: one model's F1 on one real
 patient varies by about 0.1 between such models, so a change to the generator is judged on several.
+--set SECTION.KEY=VALUE (repeatable) changes one of the demo's settings for the trained models only,
+as a TOML value: `--set model.base_filters=16`, `--set train.patch=32`, `--set model.norm='"batch"'`.
 --keep DIR keeps the trained model, the predictions (<id>_prob.nii.gz, <id>_mask.nii.gz per
 model in DIR/pred<k>) and the evaluations in DIR instead of a temporary folder.
 
@@ -30,10 +33,17 @@ import benchutil  # noqa: E402
 def main():
     keep = None
     repeats = 1
-    while len(sys.argv) > 2 and sys.argv[1] in ("--keep", "--repeats"):
+    overrides = {}
+    while len(sys.argv) > 2 and sys.argv[1] in ("--keep", "--repeats", "--set"):
         if sys.argv[1] == "--keep":
             keep = os.path.abspath(sys.argv[2])
             os.makedirs(keep, exist_ok=True)
+        elif sys.argv[1] == "--set":
+            key, sep, value = sys.argv[2].partition("=")
+            section, dot, name = key.partition(".")
+            if not sep or not dot or not section or not name or not value:
+                sys.exit(f"--set: expected SECTION.KEY=VALUE (e.g. model.base_filters=16), got '{sys.argv[2]}'")
+            overrides.setdefault(section, []).append(f"{name} = {value}")
         else:
             repeats = int(sys.argv[2])
         del sys.argv[1:3]
@@ -47,7 +57,10 @@ def main():
         work = keep or tmp
         if not models:
             exp = os.path.join(work, "s2r.toml")
-            benchutil.one_arm_experiment(exp, repo, "sim_to_real", size, repeats=repeats)
+            try:
+                benchutil.one_arm_experiment(exp, repo, "sim_to_real", size, repeats=repeats, overrides=overrides)
+            except ValueError as e:
+                sys.exit(f"--set: {e}")
             # One run: all threads to it; several: as many at a time as threads (run splits them).
             jobs = "1" if repeats == 1 else threads
             benchutil.run([binary, "run", exp, "--results", os.path.join(work, "res"), "--data-root", os.path.join(work, "data"),
