@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What in real FLAIR stops a phantom-trained model from finding its lesions? A controlled test.
 
-    /usr/bin/python3 bench/sim_to_real_context.py build/bin/mstransfer [threads] MODEL.pt [MODEL.pt ...]
+    /usr/bin/python3 bench/sim_to_real_context.py [--phantoms MANIFEST] build/bin/mstransfer [threads] MODEL.pt [MODEL.pt ...]
 
 Writes variants of ../shared's real FLAIR (data_manifests/open_ms_cross_sectional.csv) in which
 only the grey matter changes, runs every model on each with `mstransfer predict` (the framework's
@@ -17,7 +17,13 @@ consensus mask (criterion any, 26-connectivity):
   consensus lesion (does the grey matter act through the lesion's neighbourhood, or through the
   whole image, e.g. its z-score normalisation?);
 - lesions_x1.15: the consensus lesions (dilated by 1 mm) 15 % brighter, nothing else changed (are
-  real lesions just below the contrast the models learned?).
+  real lesions just below the contrast the models learned?);
+- csf_floor_0.4: CSF darker than 0.4 x the white-matter median raised to it (the phantoms' CSF / WM
+  is about 0.4, the real case's 0.19: do its dark sulci and strong edges suppress the models?);
+- matched_to_phantoms (with --phantoms MANIFEST, a synthetic cohort's manifest): the brain's
+  intensities mapped, quantile by quantile, onto the mean brain histogram of the cohort's first 10
+  studies as the network sees them (clipped at the 0.5/99.5 percentiles, z-scored): does the
+  intensity scale, rather than the anatomy, separate the domains?
 
 Tissue classes come from 3-class k-means of the brain's non-lesion intensities at 1 mm (FLAIR:
 CSF < WM < GM); voxels within 2 mm of a consensus lesion are never changed. If sensitivity rises
@@ -38,7 +44,29 @@ import benchutil  # noqa: E402
 import synth_realism  # noqa: E402
 
 
+def matched_to_phantoms(f, brain, manifest, n=10):
+    """f with its brain intensities mapped quantile by quantile onto the mean brain histogram (0.1 %
+    steps) of the first n studies of a synthetic cohort, each clipped at its 0.5/99.5 brain percentiles
+    and z-scored in its brain mask, as the framework preprocesses them."""
+    base = os.path.dirname(manifest)
+    qs = np.linspace(0, 100, 1001)
+    ref = []
+    for r in list(csv.DictReader(open(manifest)))[:n]:
+        v = np.asarray(nib.load(os.path.join(base, r["flair"])).dataobj, dtype=np.float32)
+        m = np.asarray(nib.load(os.path.join(base, r["brainmask"])).dataobj) > 0
+        x = np.clip(v[m], *np.percentile(v[m], [0.5, 99.5]))
+        ref.append(np.percentile((x - x.mean()) / x.std(), qs))
+    g = f.copy()
+    g[brain] = np.interp(f[brain], np.percentile(f[brain], qs), np.mean(ref, axis=0))
+    g[brain] -= g[brain].min() - 1.0  # positive, as a magnitude image
+    return g
+
+
 def main():
+    phantoms = None
+    if len(sys.argv) > 2 and sys.argv[1] == "--phantoms":
+        phantoms = os.path.abspath(sys.argv[2])
+        del sys.argv[1:3]
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     binary = os.path.abspath(sys.argv[1])
@@ -72,7 +100,10 @@ def main():
         "near_gm_as_wm": np.where(gm & near_lesion, as_wm, f),
         "far_gm_as_wm": np.where(gm & ~near_lesion, as_wm, f),
         "lesions_x1.15": np.where(ndimage.binary_dilation(lesion), 1.15 * f, f),
+        "csf_floor_0.4": np.where(brain & ~near, np.maximum(f, 0.4 * wm_median), f),
     }
+    if phantoms:
+        variants["matched_to_phantoms"] = matched_to_phantoms(f, brain, phantoms)
     print(f"real FLAIR: {flair_path}; 1 mm k-means class means CSF / WM / GM {c[0]:.1f} / {c[1]:.1f} / {c[2]:.1f}; "
           f"{int(gm.sum())} grey-matter voxels changed")
     print(f"{'variant':14s} {'model':>5s} {'n_truth':>7s} {'found':>5s} {'sens':>6s} {'n_pred':>6s} {'ppv':>6s} {'F1':>6s}")
