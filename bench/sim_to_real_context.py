@@ -4,7 +4,7 @@
     /usr/bin/python3 bench/sim_to_real_context.py [--phantoms MANIFEST] build/bin/mstransfer [threads] MODEL.pt [MODEL.pt ...]
 
 Writes variants of ../shared's real FLAIR (data_manifests/open_ms_cross_sectional.csv) in which
-only the grey matter changes, runs every model on each with `mstransfer predict` (the framework's
+one thing changes (mostly its grey matter), runs every model on each with `mstransfer predict` (the framework's
 own preprocessing and sliding window) and scores them with `mstransfer evaluate` against the
 consensus mask (criterion any, 26-connectivity):
 
