@@ -48,14 +48,12 @@ def matched_to_phantoms(f, brain, manifest, n=10):
     """f with its brain intensities mapped quantile by quantile onto the mean brain histogram (0.1 %
     steps) of the first n studies of a synthetic cohort, each clipped at its 0.5/99.5 brain percentiles
     and z-scored in its brain mask, as the framework preprocesses them."""
-    base = os.path.dirname(manifest)
     qs = np.linspace(0, 100, 1001)
     ref = []
-    for r in list(csv.DictReader(open(manifest)))[:n]:
-        v = np.asarray(nib.load(os.path.join(base, r["flair"])).dataobj, dtype=np.float32)
-        m = np.asarray(nib.load(os.path.join(base, r["brainmask"])).dataobj) > 0
-        x = np.clip(v[m], *np.percentile(v[m], [0.5, 99.5]))
-        ref.append(np.percentile((x - x.mean()) / x.std(), qs))
+    for r in synth_realism.rows(manifest)[:n]:
+        v = synth_realism.to2mm(nib.load(r["flair"]), 1)
+        m = synth_realism.to2mm(nib.load(r["brainmask"]), 0) > 0.5
+        ref.append(np.percentile(synth_realism.network_view(v, m)[m], qs))
     g = f.copy()
     g[brain] = np.interp(f[brain], np.percentile(f[brain], qs), np.mean(ref, axis=0))
     g[brain] -= g[brain].min() - 1.0  # positive, as a magnitude image

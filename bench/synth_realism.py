@@ -63,13 +63,19 @@ def kmeans1d(x, k=3, iters=50):
     return c[order], np.argsort(order)[lab]
 
 
+def network_view(f, brain):
+    """f as the framework's preprocessing gives it to the network: clipped at the 0.5/99.5 brain
+    percentiles and z-scored with the brain's mean and SD."""
+    lo, hi = np.percentile(f[brain], [0.5, 99.5])
+    z = np.clip(f, lo, hi)
+    return (z - z[brain].mean()) / z[brain].std()
+
+
 def study(r):
     f = to2mm(nib.load(r["flair"]), 1)
     lab = to2mm(nib.load(r["label"]), 0) > 0.5
     brain = (to2mm(nib.load(r["brainmask"]), 0) > 0.5) if r["brainmask"] else f > 1e-3
-    lo, hi = np.percentile(f[brain], [0.5, 99.5])
-    z = np.clip(f, lo, hi)
-    z = (z - z[brain].mean()) / z[brain].std()
+    z = network_view(f, brain)
     nonles = brain & ~lab
     c, cls = kmeans1d(z[nonles])
     tissue = np.full(z.shape, -1)
