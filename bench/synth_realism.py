@@ -63,19 +63,24 @@ def kmeans1d(x, k=3, iters=50):
     return c[order], np.argsort(order)[lab]
 
 
-def network_view(f, brain):
-    """f as the framework's preprocessing gives it to the network: clipped at the 0.5/99.5 brain
-    percentiles and z-scored with the brain's mean and SD."""
-    lo, hi = np.percentile(f[brain], [0.5, 99.5])
-    z = np.clip(f, lo, hi)
-    return (z - z[brain].mean()) / z[brain].std()
+def clip_brain(f, brain):
+    """f clipped at its 0.5/99.5 brain percentiles, as the framework's preprocessing does."""
+    return np.clip(f, *np.percentile(f[brain], [0.5, 99.5]))
+
+
+def network_view(f, brain, clipped=None):
+    """f as the framework's preprocessing gives it to the network: clipped (clip_brain; pass it when
+    already computed) and z-scored with the brain's mean and SD."""
+    c = clip_brain(f, brain) if clipped is None else clipped
+    return (c - c[brain].mean()) / c[brain].std()
 
 
 def study(r):
     f = to2mm(nib.load(r["flair"]), 1)
     lab = to2mm(nib.load(r["label"]), 0) > 0.5
     brain = (to2mm(nib.load(r["brainmask"]), 0) > 0.5) if r["brainmask"] else f > 1e-3
-    z = network_view(f, brain)
+    raw = clip_brain(f, brain)
+    z = network_view(f, brain, raw)
     nonles = brain & ~lab
     c, cls = kmeans1d(z[nonles])
     tissue = np.full(z.shape, -1)
@@ -88,7 +93,6 @@ def study(r):
     s["WM fraction"] = np.mean(cls == 1)
     s["GM fraction"] = np.mean(cls == 2)
     s["GM-WM separation (WM SDs)"] = (c[2] - c[1]) / wm_sd
-    raw = np.clip(f, lo, hi)
     wm_raw = np.median(raw[wm])
     s["GM / WM intensity"] = np.median(raw[tissue == 2]) / wm_raw
     s["CSF / WM intensity"] = np.median(raw[tissue == 0]) / wm_raw
