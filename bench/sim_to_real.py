@@ -39,11 +39,7 @@ def main():
             keep = os.path.abspath(sys.argv[2])
             os.makedirs(keep, exist_ok=True)
         elif sys.argv[1] == "--set":
-            key, sep, value = sys.argv[2].partition("=")
-            section, dot, name = key.partition(".")
-            if not sep or not dot or not section or not name or not value:
-                sys.exit(f"--set: expected SECTION.KEY=VALUE (e.g. model.base_filters=16), got '{sys.argv[2]}'")
-            overrides.setdefault(section, []).append(f"{name} = {value}")
+            benchutil.add_setting(sys.argv[2], overrides)
         else:
             repeats = int(sys.argv[2])
         del sys.argv[1:3]
@@ -56,17 +52,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         work = keep or tmp
         if not models:
-            exp = os.path.join(work, "s2r.toml")
-            try:
-                benchutil.one_arm_experiment(exp, repo, "sim_to_real", size, repeats=repeats, overrides=overrides)
-            except ValueError as e:
-                sys.exit(f"--set: {e}")
-            # One run: all threads to it; several: as many at a time as threads (run splits them).
-            jobs = "1" if repeats == 1 else threads
-            benchutil.run([binary, "run", exp, "--results", os.path.join(work, "res"), "--data-root", os.path.join(work, "data"),
-                 "--jobs", jobs, "--threads", threads, "--no-progress"])
-            runs = os.path.join(work, "res", "_shared", "runs")
-            models = [os.path.join(runs, d, "model", "best.pt") for d in sorted(os.listdir(runs)) if not d.endswith(".lock")]
+            models = benchutil.train_one_arm(binary, work, "s2r.toml", "sim_to_real", size, repeats, overrides, threads)
         print(f"real FLAIR: {manifest}; criterion any, 26-connectivity")
         print(f"{'model':60s} {'n_truth':>7s} {'n_pred':>6s} {'sens':>6s} {'ppv':>6s} {'F1':>6s} {'Dice':>6s}")
         f1s = []
