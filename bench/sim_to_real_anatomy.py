@@ -19,7 +19,6 @@ F1 that the phantoms do not, real anatomy is the lever; if not, anatomy alone do
   not bias-corrected), resampled into their common space with the ITK transforms, brain-masked. Their
   own lesions are unlabelled: components of at least 20 voxels (1 mm) brighter than the brain's 98.5th
   percentile, 5 mm or more inside the brain, are inpainted as above, which removes most of them.
-
 - hemisphere: real lesions instead of synthetic ones: the test patient's own image, the lesions of one
   hemisphere labelled for training and those of the other inpainted; the models are scored on the other
   hemisphere only (lesions and predicted components assigned by their centroid), and the two folds
