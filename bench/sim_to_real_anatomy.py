@@ -30,7 +30,7 @@ components (>= 3 voxels) of the five consensus masks in ../shared/.../masks_only
 randomly flipped along each axis, centred on white-matter voxels (45 % within 6 mm of the ventricles)
 with at least 80 % of their voxels in white matter and none touching another; intensity as in the
 built-in generator (lib/synth/Cohorts.cpp, msLesion): peak 1.3-1.75 x the tissue, a rim 0.5-0.8
-fainter at the edge, heterogeneity 0.25-0.5. Then resampled to 2 mm (the demo's grid). Tissue classes
+fainter at the edge, heterogeneity 0.25-0.5 (times smooth noise of SD 0.5, clipped at 2 SD). Then resampled to 2 mm (the demo's grid). Tissue classes
 are a 3-class k-means of the brain's intensities (bench/synth_realism.py).
 
 The models (a one-arm experiment inheriting experiments/demo/base.toml: de novo, `train_size` studies,
@@ -158,7 +158,7 @@ def write_hemisphere_cohort(out, fold, n, rng):
     """Studies of the test patient's image with the lesions of half `1 - fold` labelled and those of
     half `fold` (the half scored later) inpainted; flipped left-right at random."""
     os.makedirs(out, exist_ok=True)
-    img, f, les = patient07()
+    _, f, les = patient07()
     brain = f > 0
     mid = f.shape[0] / 2.0
     hide = in_half(les, fold, mid)
