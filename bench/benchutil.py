@@ -68,6 +68,13 @@ def train_one_arm(binary, work, exp_name, name, size, repeats, overrides, thread
     return [os.path.join(runs, d, "model", "best.pt") for d in sorted(os.listdir(runs)) if not d.endswith(".lock")]
 
 
+def mean_sd(values):
+    """Mean and sample SD (0 for a single value) of a list of numbers."""
+    mean = sum(values) / len(values)
+    sd = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else 0.0
+    return mean, sd
+
+
 def add_setting(arg, overrides):
     """Adds a `--set SECTION.KEY=VALUE` argument (VALUE a TOML value) to `overrides`, the dict that
     one_arm_experiment takes; exits with a clear message when it is malformed."""

@@ -65,8 +65,7 @@ def main():
                 name = os.path.relpath(m, work) if m.startswith(work) else m
                 print(f"{name[-60:]:60s} {r['n_truth']:>7s} {r['n_pred']:>6s} {float(r['sensitivity'] or 0):6.3f} "
                       f"{float(r['ppv'] or 0):6.3f} {f1:6.3f} {float(r['dice'] or 0):6.3f}")
-        mean = sum(f1s) / len(f1s)
-        sd = (sum((f - mean) ** 2 for f in f1s) / (len(f1s) - 1)) ** 0.5 if len(f1s) > 1 else 0.0
+        mean, sd = benchutil.mean_sd(f1s)
         print(f"mean lesion-wise F1 over models and studies: {mean:.3f} (SD {sd:.3f}, {len(f1s)} values)")
 
 

@@ -69,6 +69,13 @@ def inpaint(f, region, keep, rng, sigma=3.0):
     return g
 
 
+def large_components(mask, min_voxels, structure=None):
+    """The connected components of mask with at least min_voxels voxels (ndimage.label's structure)."""
+    lab, n = ndimage.label(mask, structure=structure)
+    sizes = ndimage.sum(mask, lab, range(1, n + 1)) if n else []
+    return np.isin(lab, [i + 1 for i, v in enumerate(sizes) if v >= min_voxels])
+
+
 def tissue(f, brain):
     _, lab = synth_realism.kmeans1d(f[brain])
     t = np.zeros(f.shape, np.int8)  # 0 outside, 1 CSF, 2 WM, 3 GM
@@ -123,9 +130,7 @@ def longitudinal(rng):
             t = tissue(f, brain)
             # their own (unlabelled) lesions: bright components of at least 20 voxels inside the brain
             inner = ndimage.binary_erosion(brain, iterations=5)
-            lab, n = ndimage.label(inner & (f > np.percentile(f[brain], 98.5)), structure=np.ones((3, 3, 3)))
-            sizes = ndimage.sum(np.ones_like(lab), lab, range(1, n + 1)) if n else []
-            bright = np.isin(lab, [i + 1 for i, s in enumerate(sizes) if s >= 20])
+            bright = large_components(inner & (f > np.percentile(f[brain], 98.5)), 20, np.ones((3, 3, 3)))
             wm = t == 2
             region = ndimage.binary_dilation(bright, iterations=2) & brain
             f = inpaint(f, region, wm & ~region, rng)
@@ -154,17 +159,17 @@ def in_half(mask, fold, mid):
     return np.isin(lab, keep)
 
 
-def write_hemisphere_cohort(out, fold, n, rng):
-    """Studies of the test patient's image with the lesions of half `1 - fold` labelled and those of
-    half `fold` (the half scored later) inpainted; flipped left-right at random."""
+def write_hemisphere_cohort(out, fold, n, rng, f, les):
+    """Studies of the test patient's image f (lesions les) with the lesions of half `1 - fold` labelled
+    and those of half `fold` (the half scored later) inpainted; flipped left-right at random."""
     os.makedirs(out, exist_ok=True)
-    _, f, les = patient07()
     brain = f > 0
     mid = f.shape[0] / 2.0
     hide = in_half(les, fold, mid)
     region = ndimage.binary_dilation(hide, iterations=2) & brain
-    t = tissue(np.where(ndimage.binary_dilation(les, iterations=2), np.median(f[brain]), f), brain)
-    f = inpaint(f, region, (t == 2) & ~ndimage.binary_dilation(les, iterations=2), rng)
+    near = ndimage.binary_dilation(les, iterations=2)
+    t = tissue(np.where(near, np.median(f[brain]), f), brain)
+    f = inpaint(f, region, (t == 2) & ~near, rng)
     lab = les & ~hide
     rows = []
     for i in range(n):
@@ -210,17 +215,21 @@ def lesion_pool():
     return pool
 
 
-def insert_lesions(f, t, brain, pool, rng):
-    """f with 15-35 synthetic lesions (lib/synth's intensity model) in white matter; returns (f, label)."""
+def lesion_sites(t, brain):
+    """Where lesions may be centred: (white matter, {True: WM voxels within 6 mm of the ventricles,
+    False: WM voxels 15 mm or more inside the brain})."""
     wm = t == 2
-    vent = ndimage.binary_opening(t == 1, iterations=2)
-    # the ventricles: large CSF components away from the brain's edge
     inner = ndimage.binary_erosion(brain, iterations=15)
-    lab, n = ndimage.label(vent & inner)
-    sizes = ndimage.sum(np.ones_like(lab), lab, range(1, n + 1)) if n else []
-    vent = np.isin(lab, [i + 1 for i, s in enumerate(sizes) if s > 500])
+    # the ventricles: large CSF components away from the brain's edge
+    vent = large_components(ndimage.binary_opening(t == 1, iterations=2) & inner, 501)
     near_vent = wm & ndimage.binary_dilation(vent, iterations=6)
-    cands = {True: np.argwhere(near_vent), False: np.argwhere(wm & inner)}
+    return wm, {True: np.argwhere(near_vent), False: np.argwhere(wm & inner)}
+
+
+def insert_lesions(f, sites, pool, rng):
+    """f with 15-35 synthetic lesions (lib/synth's intensity model) centred on lesion_sites(...);
+    returns (f, label)."""
+    wm, cands = sites
     label = np.zeros(f.shape, bool)
     g = f.copy()
     want = rng.integers(15, 36)
@@ -262,12 +271,17 @@ def insert_lesions(f, t, brain, pool, rng):
 def write_cohort(out, anatomy, n, rng):
     os.makedirs(out, exist_ok=True)
     pool = lesion_pool()
+    sites = {}
     rows = []
     for i in range(n):
         f, brain, t = anatomy[i % len(anatomy)]
-        if rng.random() < 0.5:
+        flip = rng.random() < 0.5
+        if flip:
             f, brain, t = f[::-1], brain[::-1], t[::-1]
-        g, lab = insert_lesions(f, t, brain, pool, rng)
+        key = (i % len(anatomy), flip)
+        if key not in sites:
+            sites[key] = lesion_sites(t, brain)
+        g, lab = insert_lesions(f, sites[key], pool, rng)
         rows.append(save_study(out, f"sa{i:03d}", g, lab, brain))
     return write_manifest(out, rows)
 
@@ -281,8 +295,7 @@ def report(rows):
         f1 = 2 * sens * ppv / (sens + ppv) if sens + ppv > 0 else 0.0
         f1s.append(f1)
         print(f"model {k}: n_truth {r['n_truth']} n_pred {r['n_pred']} sens {sens:.3f} ppv {ppv:.3f} F1 {f1:.3f}")
-    mean = sum(f1s) / len(f1s)
-    sd = (sum((x - mean) ** 2 for x in f1s) / (len(f1s) - 1)) ** 0.5 if len(f1s) > 1 else 0.0
+    mean, sd = benchutil.mean_sd(f1s)
     print(f"mean lesion-wise F1: {mean:.3f} (SD {sd:.3f}, {len(f1s)} models)")
 
 
@@ -325,13 +338,13 @@ def main():
             print(f"anatomy: {kind}; real FLAIR: {real}; criterion any, 26-connectivity")
             report(rows)
             return
-        img, _, les = patient07()
+        img, f, les = patient07()
         mid = les.shape[0] / 2.0
         pooled = []
         for fold in (0, 1):
             fw = os.path.join(work, f"fold{fold}")
             os.makedirs(fw, exist_ok=True)
-            manifest = write_hemisphere_cohort(os.path.join(fw, "cohort"), fold, size + 12, rng)
+            manifest = write_hemisphere_cohort(os.path.join(fw, "cohort"), fold, size + 12, rng, f, les)
             models = benchutil.train_one_arm(binary, fw, "anatomy.toml", "sim_to_real_anatomy", size, repeats, overrides,
                                             threads, manifest)
             truth = os.path.join(fw, "truth_half.nii.gz")
