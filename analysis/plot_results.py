@@ -9,7 +9,9 @@ sensitivity, PPV, F1 and the selection metric against iterations, one panel per 
 colour per arm, one line per repeat. With the report's lesion-level files it also writes
 froc.png/pdf (FROC and lesion-wise precision-recall over the probability thresholds, froc.csv),
 strata.png/pdf (pooled sensitivity per lesion-volume stratum, strata.csv) and
-volume_agreement.png/pdf (Bland-Altman of total lesion volume per study, per_study.csv).
+volume_agreement.png/pdf (Bland-Altman of total lesion volume per study, per_study.csv). With
+efficiency.csv it writes efficiency.png/pdf: each arm's learning curve with its CI band (table.csv)
+and, on the reference curve, the de-novo-equivalent size of every fine-tuned point.
 
     python3 analysis/plot_results.py results/demo_flair
 """
@@ -196,6 +198,52 @@ def volume_figure(d, exp, arms):
     save(fig, d, "volume_agreement")
 
 
+def efficiency_figure(d, exp, arms, metrics):
+    eff = read(d, "efficiency.csv")
+    cells = read(d, "table.csv")
+    if not eff or not cells:
+        return
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.8), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        colours = {}
+        for arm in arms:
+            pts = sorted((int(r["train_size"]), num(r["mean"]), num(r["ci_low"]), num(r["ci_high"]))
+                         for r in cells if r["arm"] == arm and r["metric"] == metric and r["mean"])
+            if not pts:
+                continue
+            x = [p[0] for p in pts]
+            line, = ax.plot(x, [p[1] for p in pts], marker="o", label=arm)
+            colours[arm] = line.get_color()
+            band = [(p[0], p[2], p[3]) for p in pts if p[2] is not None and p[3] is not None]
+            if band:
+                bx, lo, hi = zip(*band)
+                ax.fill_between(bx, lo, hi, color=line.get_color(), alpha=0.18, linewidth=0)
+        for e in (r for r in eff if r["metric"] == metric):
+            v, n = num(e["value"]), num(e["de_novo_equivalent"])
+            if v is None or n is None:
+                continue
+            c = colours.get(e["arm"], "k")
+            ax.plot([int(e["train_size"]), n], [v, v], ":", color=c, linewidth=1)
+            lo, hi = num(e["ci_low"]), num(e["ci_high"])
+            if lo is not None and hi is not None:
+                ax.errorbar([n], [v], xerr=[[n - lo], [hi - n]], fmt="none", ecolor=c, capsize=3)
+            ax.plot([n], [v], "D" if e["censored"] == "none" else ">" if e["censored"] == "above" else "<",
+                    color=c, mfc="white")
+        ax.set_xscale("log")
+        ax.minorticks_off()
+        sizes = sorted({int(r["train_size"]) for r in cells})
+        ax.set_xticks(sizes)
+        ax.set_xticklabels([str(s) for s in sizes])
+        ax.set_xlabel("MS training studies (log scale)")
+        ax.set_ylabel({"ppv": "lesion-wise PPV", "sensitivity": "lesion-wise sensitivity"}.get(metric, metric))
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(frameon=False, fontsize=7)
+    fig.suptitle("Learning curves (band: CI over runs and studies); diamond: de-novo-equivalent size", fontsize=9)
+    fig.tight_layout()
+    save(fig, d, "efficiency")
+
+
 def main():
     d = sys.argv[1]
     exp = json.load(open(os.path.join(d, "experiment.json")))
@@ -225,6 +273,7 @@ def main():
     froc_figure(d, exp, arms)
     strata_figure(d, exp, arms)
     volume_figure(d, exp, arms)
+    efficiency_figure(d, exp, arms, metrics)
 
 
 if __name__ == "__main__":

@@ -80,9 +80,10 @@ struct ArmSpec {
 struct StatsSpec {
   std::vector<std::string> metrics{"sensitivity", "ppv"};
   std::string referenceArm;            // default: the first arm with init = "source", else the first arm
-  std::string test = "wilcoxon";       // p-value shown in tables: "wilcoxon" or "t"
+  std::string test = "two_level";      // p-value shown in tables: "two_level" (runs and studies), "wilcoxon" or "t"
   std::string interval = "se";         // tables: mean +- SE ("se") or mean [t-based CI at ci_level] ("ci")
   std::vector<double> volumeBinsMm3{10, 30, 100, 300, 1000};  // lesion-size strata edges (increasing, > 0)
+  double planHalfWidth = 0.05;         // report.md's planning: runs and studies for this CI half-width
   double frocMaxFp = 1.0;              // threshold-free summary: FROC area up to this many FP lesions per study
   stats::PairedOptions paired;
 };

@@ -173,7 +173,7 @@ void readStats(const toml::table* root, const std::string& f, ProblemList& probl
   for (const auto& a : e.arms) armNames.insert(a.name);
   Section st(tableAt(root, "stats"), f, "stats", &problems);
   e.stats.metrics = st.strings("metrics", e.stats.metrics);
-  e.stats.test = st.choice("test", e.stats.test, {"wilcoxon", "t"});
+  e.stats.test = st.choice("test", e.stats.test, {"two_level", "wilcoxon", "t"});
   e.stats.referenceArm = st.string("reference_arm", "");
   e.stats.paired.bootstrapResamples = static_cast<int>(st.integer("bootstrap", e.stats.paired.bootstrapResamples));
   e.stats.paired.seed = seedValue(st, "seed", static_cast<int64_t>(e.stats.paired.seed));
@@ -188,6 +188,10 @@ void readStats(const toml::table* root, const std::string& f, ProblemList& probl
       break;
     }
   }
+  e.stats.planHalfWidth = st.number("plan_half_width", e.stats.planHalfWidth);
+  if (!(e.stats.planHalfWidth > 0 && e.stats.planHalfWidth < 1))
+    st.problem("plan_half_width", "expected a CI half-width in (0, 1), e.g. 0.05, got " +
+                                      std::to_string(e.stats.planHalfWidth));
   e.stats.frocMaxFp = st.number("froc_max_fp", e.stats.frocMaxFp);
   if (!(e.stats.frocMaxFp > 0) || !std::isfinite(e.stats.frocMaxFp))
     st.problem("froc_max_fp", "expected a positive number of false-positive lesions per study, got " +
@@ -276,6 +280,7 @@ nlohmann::json resolvedJson(const Experiment& e) {
                 {"bootstrap", e.stats.paired.bootstrapResamples}, {"seed", e.stats.paired.seed},
                 {"ci_level", e.stats.paired.ciLevel}, {"interval", e.stats.interval},
                 {"volume_bins_mm3", e.stats.volumeBinsMm3}, {"froc_max_fp", e.stats.frocMaxFp},
+                {"plan_half_width", e.stats.planHalfWidth},
                 {"wilcoxon", "scipy defaults: zeros dropped, no continuity correction, exact for n <= 50 without ties"}};
   return j;
 }

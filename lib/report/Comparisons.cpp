@@ -1,6 +1,7 @@
 // comparisons.csv: each arm against its reference arm, paired per study
 // (repeats averaged), with Holm's adjustment over the experiment's family.
 #include <algorithm>
+#include <cmath>
 
 #include "lib/core/Csv.h"
 #include "lib/core/Fs.h"
@@ -11,9 +12,10 @@ namespace mst::report {
 
 namespace {
 
-// Paired values of two arms over the union of their studies (absent: nullopt).
-stats::PairedResult pairArms(const std::vector<Row>& rows, const std::string& ref, const std::string& arm, int size,
-                             const std::string& metric, const stats::PairedOptions& po, bool* any) {
+// Paired values of two arms over the union of their studies (absent: nullopt), and both arms'
+// runs x studies for the two-level bootstrap.
+Comparison pairArms(const std::vector<Row>& rows, const std::string& ref, const std::string& arm, int size,
+                    const std::string& metric, const ExperimentInfo& info, bool* any) {
   auto a = perStudyMeans(rows, ref, size, metric), b = perStudyMeans(rows, arm, size, metric);
   std::vector<std::optional<double>> va, vb;
   std::set<std::string> keys;
@@ -24,26 +26,29 @@ stats::PairedResult pairArms(const std::vector<Row>& rows, const std::string& re
     vb.push_back(b.count(k) ? std::optional<double>(b[k]) : std::nullopt);
   }
   *any = !keys.empty();
-  return *any ? stats::comparePaired(va, vb, po) : stats::PairedResult{};
+  Comparison c{ref, arm, metric, size};
+  if (!*any) return c;
+  c.r = stats::comparePaired(va, vb, info.paired);
+  const auto studies = studyKeys(rows, {{ref, size}, {arm, size}});
+  c.tl = stats::twoLevelDiff(runStudy(rows, ref, size, metric, studies), runStudy(rows, arm, size, metric, studies),
+                             info.twoLevel());
+  return c;
 }
 
-// Holm-adjusts the t and Wilcoxon p-values of the comparisons `idx`.
+// Holm-adjusts the two-level, t and Wilcoxon p-values of the comparisons `idx`.
 void adjustFamily(std::vector<Comparison>& cmps, const std::vector<size_t>& idx) {
-  std::vector<double> pt, pw;
-  std::vector<size_t> it, iw;
-  for (size_t i : idx) {
-    if (cmps[i].r.t.p) {
-      pt.push_back(*cmps[i].r.t.p);
-      it.push_back(i);
-    }
-    if (cmps[i].r.w.p) {
-      pw.push_back(*cmps[i].r.w.p);
-      iw.push_back(i);
-    }
+  for (const std::string test : {"two_level", "t", "wilcoxon"}) {
+    std::vector<double> p;
+    std::vector<size_t> at;
+    for (size_t i : idx)
+      if (std::isfinite(cmps[i].p(test))) {
+        p.push_back(cmps[i].p(test));
+        at.push_back(i);
+      }
+    const auto h = stats::holm(p);
+    for (size_t k = 0; k < at.size(); ++k)
+      (test == "t" ? cmps[at[k]].holmT : test == "wilcoxon" ? cmps[at[k]].holmW : cmps[at[k]].holmTl) = h[k];
   }
-  auto ht = stats::holm(pt), hw = stats::holm(pw);
-  for (size_t k = 0; k < it.size(); ++k) cmps[it[k]].holmT = ht[k];
-  for (size_t k = 0; k < iw.size(); ++k) cmps[iw[k]].holmW = hw[k];
 }
 
 }  // namespace
@@ -61,31 +66,52 @@ std::vector<Comparison> compareArms(const ExperimentInfo& info, const std::vecto
         const std::string& ref = info.refOf.at(arm);
         if (arm == ref) continue;
         bool any = false;
-        auto r = pairArms(rows, ref, arm, size, metric, info.paired, &any);
+        auto c = pairArms(rows, ref, arm, size, metric, info, &any);
         if (!any) continue;
         idx.push_back(cmps.size());
-        cmps.push_back({ref, arm, metric, size, r});
+        cmps.push_back(std::move(c));
       }
     adjustFamily(cmps, idx);
   }
   return cmps;
 }
 
+double Comparison::p(const std::string& test) const {
+  if (test == "t") return r.t.p.value_or(NAN);
+  if (test == "wilcoxon") return r.w.p.value_or(NAN);
+  return tl.p.value_or(NAN);
+}
+
+double Comparison::pHolm(const std::string& test) const {
+  return test == "t" ? holmT : test == "wilcoxon" ? holmW : holmTl;
+}
+
+std::string testLabel(const std::string& test) {
+  if (test == "t") return "paired t-test over test studies (repeats averaged)";
+  if (test == "wilcoxon") return "Wilcoxon signed-rank test over test studies (repeats averaged; the paper's test)";
+  return "two-level bootstrap over training runs and test studies";
+}
+
 void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps,
                       double ciLevel) {
-  std::string out = csvLine({"task", "train_size", "metric", "arm_a", "arm_b", "n_pairs", "n_dropped", "mean_a", "se_a",
-                             "mean_b", "se_b", "mean_diff", "ci_low", "ci_high", "ci_level", "t", "df", "t_p",
-                             "t_p_holm", "wilcoxon_statistic", "wilcoxon_p", "wilcoxon_p_holm", "wilcoxon_method",
-                             "cohen_dz", "rank_biserial"});
+  std::string out = csvLine({"task", "train_size", "metric", "arm_a", "arm_b", "n_pairs", "n_dropped", "n_runs_a",
+                             "n_runs_b", "mean_a", "se_a", "mean_b", "se_b", "mean_diff", "ci_low", "ci_high",
+                             "ci_level", "ci_method", "run_sd_a", "run_sd_b", "study_sd", "p_two_level",
+                             "p_two_level_holm", "t", "df", "t_p", "t_p_holm", "wilcoxon_statistic", "wilcoxon_p",
+                             "wilcoxon_p_holm", "wilcoxon_method", "cohen_dz", "rank_biserial"});
   const std::string level = fmt(ciLevel);
-  for (const auto& c : cmps)
+  for (const auto& c : cmps) {
+    const std::string method = c.tl.method + ", percentile, " + std::to_string(c.tl.resamples) + " resamples";
     out += csvLine({task, std::to_string(c.size), c.metric, c.ref, c.arm, std::to_string(c.r.nPairs),
-                    std::to_string(c.r.nDropped), fmt(c.r.a.mean.value_or(NAN)), fmt(c.r.a.se.value_or(NAN)),
-                    fmt(c.r.b.mean.value_or(NAN)), fmt(c.r.b.se.value_or(NAN)), fmt(c.r.meanDiff.value_or(NAN)),
-                    fmt(c.r.ci.low.value_or(NAN)), fmt(c.r.ci.high.value_or(NAN)), level, fmt(c.r.t.t.value_or(NAN)),
+                    std::to_string(c.r.nDropped), std::to_string(c.tl.nRunsA), std::to_string(c.tl.nRunsB),
+                    fmt(c.r.a.mean.value_or(NAN)), fmt(c.r.a.se.value_or(NAN)), fmt(c.r.b.mean.value_or(NAN)),
+                    fmt(c.r.b.se.value_or(NAN)), fmt(c.tl.meanDiff.value_or(NAN)), fmt(c.tl.low.value_or(NAN)),
+                    fmt(c.tl.high.value_or(NAN)), level, method, fmt(c.tl.runSdA), fmt(c.tl.runSdB),
+                    fmt(c.tl.studySd), fmt(c.tl.p.value_or(NAN)), fmt(c.holmTl), fmt(c.r.t.t.value_or(NAN)),
                     fmt(c.r.t.df.value_or(NAN)), fmt(c.r.t.p.value_or(NAN)), fmt(c.holmT),
                     fmt(c.r.w.statistic.value_or(NAN)), fmt(c.r.w.p.value_or(NAN)), fmt(c.holmW), c.r.w.method,
                     fmt(c.r.cohenDz.value_or(NAN)), fmt(c.r.rankBiserial.value_or(NAN))});
+  }
   writeTextAtomic(expDir / "comparisons.csv", out);
 }
 

@@ -132,11 +132,12 @@ void addSweepMetrics(std::vector<Row>& rows, const std::vector<RunSweep>& sweeps
   }
 }
 
-std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
-                             const std::set<int>& sizes, const std::vector<RunSweep>& sweeps,
-                             const std::vector<RunMeta>& runs) {
-  const std::string& task = info.task;
-  // froc.csv: per cell and threshold.
+namespace {
+
+using FrocCurves = std::map<std::pair<int, std::string>, std::vector<std::pair<double, double>>>;  // (size, arm) -> (fp, sens)
+
+// froc.csv: per cell and threshold; returns each cell's FROC points.
+FrocCurves writeFroc(const fs::path& expDir, const std::string& task, const std::vector<RunSweep>& sweeps) {
   struct Acc {
     std::map<std::string, std::vector<double>> sens, ppv, fp;
     int64_t nTruth = 0, tpTruth = 0, nPred = 0, tpPred = 0;
@@ -159,7 +160,7 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
   std::string froc = csvLine({"task", "train_size", "arm", "threshold", "configured", "n_studies", "sensitivity",
                               "ppv", "fp_per_study", "sensitivity_pooled", "ppv_pooled", "n_truth_lesions",
                               "n_pred_lesions"});
-  std::map<std::pair<int, std::string>, std::vector<std::pair<double, double>>> curve;  // (size, arm) -> (fp, sensitivity)
+  FrocCurves curve;
   for (const auto& [k, a] : sweep) {
     const auto& [size, arm, t] = k;
     const double sens = meanOverStudies(a.sens), fp = meanOverStudies(a.fp);
@@ -171,8 +172,21 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
   std::error_code ec;
   if (sweeps.empty()) fs::remove(expDir / "froc.csv", ec);
   else writeTextAtomic(expDir / "froc.csv", froc);
+  return curve;
+}
 
-  // lesion_level.csv: pooled counts, mean AP, FROC area, volume agreement per cell.
+const char* kLesionLevelNote =
+    "\nPooled: lesions of all test studies and repeats together (true lesions found / true lesions; true "
+    "predicted lesions / predicted lesions), beside the per-study means of the main table. Lesion-wise AP: "
+    "per study, the area under lesion-wise precision against recall over the probability thresholds "
+    "0.05-0.95 (step-wise, recall made non-decreasing), then the mean over studies; compared between arms "
+    "with the same paired tests in comparisons.csv (metric lesion_ap). FROC area: over the same thresholds, the "
+    "highest mean sensitivity reached with at most x false-positive lesions per study (mean over studies), "
+    "integrated over x from 0 to ";
+
+// lesion_level.csv: pooled counts, mean AP, FROC area, volume agreement per cell; returns its markdown.
+std::string writeLesionTable(const fs::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
+                             const std::set<int>& sizes, const FrocCurves& curve) {
   std::string ll = csvLine({"task", "train_size", "arm", "n_studies", "n_truth_lesions", "tp_truth", "sensitivity_pooled",
                             "n_pred_lesions", "tp_pred", "ppv_pooled", "lesion_ap_mean", "froc_area", "froc_max_fp",
                             "volume_pearson_r", "volume_bias_mm3", "volume_loa_low_mm3", "volume_loa_high_mm3"});
@@ -207,10 +221,10 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
       const auto c = curve.find({size, arm});
       const double area = c == curve.end() ? NAN : frocArea(c->second, info.frocMaxFp);
       const double sensP = ratio(tpT, nT).value_or(NAN), ppvP = ratio(tpP, nP).value_or(NAN);
-      ll += csvLine({task, std::to_string(size), arm, std::to_string(a.size()), std::to_string(nT), std::to_string(tpT),
-                     fmt(sensP), std::to_string(nP), std::to_string(tpP), fmt(ppvP), fmt(apMean), fmt(area),
-                     fmt(info.frocMaxFp), fmt(r.value_or(NAN)), fmt(ba.bias.value_or(NAN)), fmt(ba.low.value_or(NAN)),
-                     fmt(ba.high.value_or(NAN))});
+      ll += csvLine({info.task, std::to_string(size), arm, std::to_string(a.size()), std::to_string(nT),
+                     std::to_string(tpT), fmt(sensP), std::to_string(nP), std::to_string(tpP), fmt(ppvP), fmt(apMean),
+                     fmt(area), fmt(info.frocMaxFp), fmt(r.value_or(NAN)), fmt(ba.bias.value_or(NAN)),
+                     fmt(ba.low.value_or(NAN)), fmt(ba.high.value_or(NAN))});
       md += "| " + std::to_string(size) + " | " + arm + " | " + std::to_string(a.size()) + " | " + twoDecimals(sensP) +
             " (" + std::to_string(tpT) + "/" + std::to_string(nT) + ") | " + twoDecimals(ppvP) + " (" +
             std::to_string(tpP) + "/" + std::to_string(nP) + ") | " + twoDecimals(apMean) + " | " + twoDecimals(area) +
@@ -221,34 +235,45 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
       md += b2;
     }
   writeTextAtomic(expDir / "lesion_level.csv", ll);
-  md += "\nPooled: lesions of all test studies and repeats together (true lesions found / true lesions; true "
-        "predicted lesions / predicted lesions), beside the per-study means of the main table. Lesion-wise AP: "
-        "per study, the area under lesion-wise precision against recall over the probability thresholds "
-        "0.05-0.95 (step-wise, recall made non-decreasing), then the mean over studies; compared between arms "
-        "with the same paired tests in comparisons.csv (metric lesion_ap). FROC area: over the same thresholds, the "
-        "highest mean sensitivity reached with at most x false-positive lesions per study (mean over studies), "
-        "integrated over x from 0 to " + twoDecimals(info.frocMaxFp) + " and divided by it ([stats] froc_max_fp): "
-        "1 is every lesion found without a false positive. Volume: "
-        "Pearson r of total lesion volume per study (predicted against true) and Bland-Altman bias (predicted "
-        "minus true) with 95% limits of agreement.\n";
+  return md + kLesionLevelNote + twoDecimals(info.frocMaxFp) +
+         " and divided by it ([stats] froc_max_fp): 1 is every lesion found without a false positive. Volume: "
+         "Pearson r of total lesion volume per study (predicted against true) and Bland-Altman bias (predicted "
+         "minus true) with 95% limits of agreement.\n";
+}
 
-  // strata.csv: by lesion volume (truth: found; prediction: true) and by region.
-  struct Count {
-    int64_t n = 0, hit = 0;
-  };
-  std::map<std::tuple<int, std::string, std::string, std::string, std::string>, Count> strata;  // size, arm, kind, stratum, side
-  const auto& bins = info.volumeBins;
-  auto binOf = [&](double v) {
+struct Count {
+  int64_t n = 0, hit = 0;
+};
+using StratumKey = std::tuple<int, std::string, std::string, std::string>;  // size, arm, kind, stratum
+
+// Lesion-size bins and the generator's region order (lib/synth/Phantom.h's Region), others after them.
+struct StrataOrder {
+  const std::vector<double>& bins;
+  size_t binOf(double v) const {
     size_t i = 0;
     while (i < bins.size() && v >= bins[i]) ++i;
     return i;
-  };
-  auto binName = [&](size_t i) {
+  }
+  std::string binName(size_t i) const {
     if (i == 0) return "<" + fmt(bins[0]);
     if (i == bins.size()) return ">=" + fmt(bins.back());
     return fmt(bins[i - 1]) + "-" + fmt(bins[i]);
-  };
-  bool anyRegion = false;
+  }
+  int rank(const std::string& kind, const std::string& s) const {
+    static const std::vector<std::string> kRegionOrder = {"periventricular", "deep_white_matter", "juxtacortical_cortical",
+                                                          "posterior_fossa", "other", "outside_brain"};
+    if (kind != "volume_mm3")
+      return 1000 + static_cast<int>(std::find(kRegionOrder.begin(), kRegionOrder.end(), s) - kRegionOrder.begin());
+    for (size_t i = 0; i <= bins.size(); ++i)
+      if (binName(i) == s) return static_cast<int>(i);
+    return 999;
+  }
+};
+
+// Every run's lesions.csv by (size, arm, kind, stratum): (truth counts, prediction counts).
+std::map<StratumKey, std::pair<Count, Count>> readStrata(const std::vector<RunMeta>& runs, const StrataOrder& order,
+                                                          bool* anyRegion) {
+  std::map<StratumKey, std::pair<Count, Count>> merged;
   for (const auto& m : runs) {
     const fs::path f = m.dir / "lesions.csv";
     if (!fs::exists(f)) continue;
@@ -256,88 +281,98 @@ std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info,
     const int cs = t.column("side"), cr = t.column("region");
     if (cs < 0) throw InputError("'" + f.string() + "': no 'side' column");
     for (const auto& row : t.rows) {
-      const std::string side = row[static_cast<size_t>(cs)];
+      const bool truth = row[static_cast<size_t>(cs)] == "truth";
       const bool hit = integerCell(t, row, "detected", f) != 0;
       const double vol = numberCell(t, row, "volume_mm3", f);
-      Count& c = strata[{m.size, m.arm, "volume_mm3", binName(binOf(vol)), side}];
-      ++c.n;
-      c.hit += hit;
+      auto add = [&](const std::string& kind, const std::string& stratum) {
+        auto& pc = merged[{m.size, m.arm, kind, stratum}];
+        Count& c = truth ? pc.first : pc.second;
+        ++c.n;
+        c.hit += hit;
+      };
+      add("volume_mm3", order.binName(order.binOf(vol)));
       const std::string region = cr >= 0 ? row[static_cast<size_t>(cr)] : "";
       if (!region.empty()) {
-        anyRegion = true;
-        Count& rc = strata[{m.size, m.arm, "region", region, side}];
-        ++rc.n;
-        rc.hit += hit;
+        *anyRegion = true;
+        add("region", region);
       }
     }
   }
-  std::string sc = csvLine({"task", "train_size", "arm", "stratum_kind", "stratum", "n_truth_lesions", "tp_truth",
-                            "sensitivity", "n_pred_lesions", "tp_pred", "ppv"});
-  std::map<std::tuple<int, std::string, std::string, std::string>, std::pair<Count, Count>> merged;
-  for (const auto& [k, c] : strata) {
-    auto& mc = merged[{std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k)}];
-    (std::get<4>(k) == "truth" ? mc.first : mc.second) = c;
+  return merged;
+}
+
+// The markdown of one stratum kind: sensitivity per stratum per cell, "0.55 (11/20)".
+std::string strataMarkdown(const ExperimentInfo& info, const std::set<int>& sizes, const std::string& kind,
+                           const std::vector<StratumKey>& keys, const std::map<StratumKey, std::pair<Count, Count>>& merged,
+                           const StrataOrder& order) {
+  std::vector<std::string> names;
+  for (const auto& k : keys)
+    if (std::get<2>(k) == kind && std::find(names.begin(), names.end(), std::get<3>(k)) == names.end())
+      names.push_back(std::get<3>(k));
+  std::stable_sort(names.begin(), names.end(), [&](const auto& x, const auto& y) { return order.rank(kind, x) < order.rank(kind, y); });
+  std::string md = "\n" + std::string(kind == "region" ? "Sensitivity by the region of the true lesion (generator's region map)"
+                                                       : "Sensitivity by true-lesion volume (mm³; [stats] volume_bins_mm3)") +
+                   ": pooled, found / true lesions.\n\n| n train | arm |";
+  for (const auto& n : names) md += " " + n + " |";
+  md += "\n|---:|---|";
+  for (size_t i = 0; i < names.size(); ++i) md += "---|";
+  md += "\n";
+  for (int size : sizes)
+    for (const auto& arm : info.arms) {
+      if (std::none_of(names.begin(), names.end(), [&](const auto& n) { return merged.count({size, arm, kind, n}); }))
+        continue;
+      md += "| " + std::to_string(size) + " | " + arm + " |";
+      for (const auto& n : names) {
+        auto it = merged.find({size, arm, kind, n});
+        const Count t = it == merged.end() ? Count{} : it->second.first;
+        md += " " + (t.n ? twoDecimals(static_cast<double>(t.hit) / t.n) : std::string("–")) + " (" +
+              std::to_string(t.hit) + "/" + std::to_string(t.n) + ") |";
+      }
+      md += "\n";
+    }
+  return md;
+}
+
+// strata.csv by lesion volume (truth: found; prediction: true) and by region; returns its markdown.
+std::string writeStrata(const fs::path& expDir, const ExperimentInfo& info, const std::set<int>& sizes,
+                        const std::vector<RunMeta>& runs) {
+  const StrataOrder order{info.volumeBins};
+  bool anyRegion = false;
+  const auto merged = readStrata(runs, order, &anyRegion);
+  std::error_code ec;
+  if (merged.empty()) {
+    fs::remove(expDir / "strata.csv", ec);
+    return "";
   }
-  // Volume strata in bin order, then regions.
-  // Regions in the generator's order (lib/synth/Phantom.h's Region), others after them.
-  static const std::vector<std::string> kRegionOrder = {"periventricular", "deep_white_matter", "juxtacortical_cortical",
-                                                        "posterior_fossa", "other", "outside_brain"};
-  auto order = [&](const std::string& kind, const std::string& s) {
-    if (kind != "volume_mm3")
-      return 1000 + static_cast<int>(std::find(kRegionOrder.begin(), kRegionOrder.end(), s) - kRegionOrder.begin());
-    for (size_t i = 0; i <= bins.size(); ++i)
-      if (binName(i) == s) return static_cast<int>(i);
-    return 999;
-  };
-  std::vector<std::tuple<int, std::string, std::string, std::string>> keys;
+  std::vector<StratumKey> keys;
   for (const auto& [k, c] : merged) keys.push_back(k);
   std::stable_sort(keys.begin(), keys.end(), [&](const auto& x, const auto& y) {
     if (std::get<0>(x) != std::get<0>(y)) return std::get<0>(x) < std::get<0>(y);
     if (std::get<1>(x) != std::get<1>(y)) return std::get<1>(x) < std::get<1>(y);
     if (std::get<2>(x) != std::get<2>(y)) return std::get<2>(x) > std::get<2>(y);  // volume_mm3 before region
-    return order(std::get<2>(x), std::get<3>(x)) < order(std::get<2>(y), std::get<3>(y));
+    return order.rank(std::get<2>(x), std::get<3>(x)) < order.rank(std::get<2>(y), std::get<3>(y));
   });
+  std::string sc = csvLine({"task", "train_size", "arm", "stratum_kind", "stratum", "n_truth_lesions", "tp_truth",
+                            "sensitivity", "n_pred_lesions", "tp_pred", "ppv"});
   for (const auto& k : keys) {
-    const auto& [t, p] = merged[k];
-    sc += csvLine({task, std::to_string(std::get<0>(k)), std::get<1>(k), std::get<2>(k), std::get<3>(k),
+    const auto& [t, p] = merged.at(k);
+    sc += csvLine({info.task, std::to_string(std::get<0>(k)), std::get<1>(k), std::get<2>(k), std::get<3>(k),
                    std::to_string(t.n), std::to_string(t.hit), fmt(ratio(t.hit, t.n).value_or(NAN)), std::to_string(p.n),
                    std::to_string(p.hit), fmt(ratio(p.hit, p.n).value_or(NAN))});
   }
-  if (strata.empty()) {
-    fs::remove(expDir / "strata.csv", ec);
-    return md;
-  }
   writeTextAtomic(expDir / "strata.csv", sc);
-  // The markdown: sensitivity per volume stratum (and region) per cell, "0.55 (11/20)".
-  for (const std::string kind : {"volume_mm3", "region"}) {
-    if (kind == "region" && !anyRegion) continue;
-    std::vector<std::string> names;
-    for (const auto& k : keys)
-      if (std::get<2>(k) == kind && std::find(names.begin(), names.end(), std::get<3>(k)) == names.end())
-        names.push_back(std::get<3>(k));
-    std::stable_sort(names.begin(), names.end(), [&](const auto& x, const auto& y) { return order(kind, x) < order(kind, y); });
-    md += "\n" + std::string(kind == "region" ? "Sensitivity by the region of the true lesion (generator's region map)"
-                                              : "Sensitivity by true-lesion volume (mm³; [stats] volume_bins_mm3)") +
-          ": pooled, found / true lesions.\n\n| n train | arm |";
-    for (const auto& n : names) md += " " + n + " |";
-    md += "\n|---:|---|";
-    for (size_t i = 0; i < names.size(); ++i) md += "---|";
-    md += "\n";
-    for (int size : sizes)
-      for (const auto& arm : info.arms) {
-        if (std::none_of(names.begin(), names.end(), [&](const auto& n) { return merged.count({size, arm, kind, n}); }))
-          continue;
-        md += "| " + std::to_string(size) + " | " + arm + " |";
-        for (const auto& n : names) {
-          auto it = merged.find({size, arm, kind, n});
-          const Count t = it == merged.end() ? Count{} : it->second.first;
-          md += " " + (t.n ? twoDecimals(static_cast<double>(t.hit) / t.n) : std::string("–")) + " (" +
-                std::to_string(t.hit) + "/" + std::to_string(t.n) + ") |";
-        }
-        md += "\n";
-      }
-  }
+  std::string md = strataMarkdown(info, sizes, "volume_mm3", keys, merged, order);
+  if (anyRegion) md += strataMarkdown(info, sizes, "region", keys, merged, order);
   return md;
+}
+
+}  // namespace
+
+std::string writeLesionLevel(const fs::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
+                             const std::set<int>& sizes, const std::vector<RunSweep>& sweeps,
+                             const std::vector<RunMeta>& runs) {
+  const FrocCurves curve = writeFroc(expDir, info.task, sweeps);
+  return writeLesionTable(expDir, info, rows, sizes, curve) + writeStrata(expDir, info, sizes, runs);
 }
 
 }  // namespace mst::report

@@ -41,7 +41,8 @@ ExperimentInfo readExperimentInfo(const fs::path& expDir) {
   info.description = ex.value("description", "");
   info.metricsShown = ex["stats"].value("metrics", std::vector<std::string>{"sensitivity", "ppv"});
   info.refArm = ex["stats"].value("reference_arm", "");
-  info.testName = ex["stats"].value("test", "wilcoxon");
+  info.testName = ex["stats"].value("test", "two_level");
+  info.planHalfWidth = ex["stats"].value("plan_half_width", info.planHalfWidth);
   info.paired.bootstrapResamples = ex["stats"].value("bootstrap", 10000);
   info.paired.seed = ex["stats"].value("seed", uint64_t{12345});
   info.paired.ciLevel = ex["stats"].value("ci_level", 0.95);
@@ -52,6 +53,7 @@ ExperimentInfo readExperimentInfo(const fs::path& expDir) {
   for (const auto& a : ex["arms"]) {
     const std::string name = a.value("name", "");
     info.arms.push_back(name);
+    info.initOf[name] = a.value("init", "scratch");
     info.refOf[name] = a.value("compare_to", info.refArm);
     if (info.refOf[name].empty()) info.refOf[name] = info.refArm;
   }

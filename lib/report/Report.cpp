@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct ReportSections {
-  std::string design, lesion, fp, sources, training, caveats;
+  std::string design, lesion, fp, sources, training, caveats, efficiency, planning;
 };
 
 void refuseIncomplete(const fs::path& expDir, const ReportResult& res) {
@@ -51,8 +51,10 @@ std::string caveatsMarkdown(const ExperimentInfo& info, const Pooled& pooled, co
     md += "- The data are the built-in synthetic cohorts: the numbers show what this design does on phantoms, not "
           "what it does on patients.\n";
   md += "- p-values in the tables are unadjusted; Holm-adjusted values over the experiment's comparisons are in "
-        "comparisons.csv and table.csv. " + std::string(info.testName == "t" ? "The t-test" : "The Wilcoxon test") +
-        " pairs test studies (repeats averaged), so n is the number of test studies, not of runs.\n";
+        "comparisons.csv and table.csv. The tables' p-values come from the " + testLabel(info.testName) +
+        (info.testName == "two_level" ? "; the paper's Wilcoxon test over studies is in comparisons.csv.\n"
+                                      : ", so n is the number of test studies, not of runs, and the variation "
+                                        "between training runs is not in the p-value.\n");
   md += "- Lesion-size strata and regions pool lesions over studies: read their n (shown) before their rate.\n";
   return md;
 }
@@ -62,6 +64,12 @@ void writeReportMd(const fs::path& expDir, const ExperimentInfo& info, const Rep
   md << "# " << info.task << "\n\n" << info.description << "\n\n" << s.design;
   md << "## Results\n\n### Lesion-wise sensitivity and PPV per test study\n\n" << readText(expDir / "table.md") << "\n";
   if (res.figure) md << "![sensitivity and PPV against training-set size](figure.png)\n\n";
+  if (!s.efficiency.empty()) {
+    md << "### Studies saved by transfer\n\n" << s.efficiency << "\n";
+    if (fs::exists(expDir / "efficiency.png"))
+      md << "![learning curves with the de-novo-equivalent sizes](efficiency.png)\n\n";
+  }
+  if (!s.planning.empty()) md << "### Uncertainty: variance components and planning\n\n" << s.planning << "\n";
   if (!s.lesion.empty()) {
     md << "### Lesion level, threshold-free and volume agreement\n\n" << s.lesion << "\n";
     for (const auto& [file, what] : {std::pair<const char*, const char*>{"froc.png", "FROC and precision-recall per arm"},
@@ -75,7 +83,8 @@ void writeReportMd(const fs::path& expDir, const ExperimentInfo& info, const Rep
   if (fs::exists(expDir / "budget.png")) md << "![validation metrics against iterations](budget.png)\n\n";
   md << "## Caveats\n\n" << s.caveats << "\n";
   md << "## Files\n\n- table.md, table.tex (booktabs), table.csv (one numeric row per cell: mean, se, sd, CI, n, p, "
-        "Holm p)\n- per_study.csv, summary.csv, comparisons.csv (test statistics, df, effect sizes, CIs)\n"
+        "Holm p)\n- per_study.csv, summary.csv, comparisons.csv (two-level CIs and p, Wilcoxon and t over studies, effect "
+        "sizes, variance components), efficiency.csv (de-novo-equivalent training sizes), planning.csv\n"
         "- froc.csv, lesion_level.csv, strata.csv, fp_regions.csv (when present)\n- budget.csv, training.csv\n\n";
   md << "## Provenance\n\n- runs: " << res.runs << " (the current plan"
      << (res.stale ? "; " + std::to_string(res.stale) + " stale run folder(s) of earlier settings ignored" : std::string())
@@ -104,6 +113,9 @@ ReportResult buildReport(const fs::path& expDir) {
   const Pooled pooled = writeSummary(expDir, info, rows, sizes);
   const auto cmps = compareArms(info, rows, sizes);
   writeComparisons(expDir, info.task, cmps, info.paired.ciLevel);
+  ReportSections sections;
+  sections.efficiency = efficiencyMarkdown(writeEfficiency(expDir, info, rows));
+  sections.planning = writePlanning(expDir, info, cmps);
   const auto training = loadTraining(runDirs), sourceTraining = loadTraining(sourceDirs);
   const CellFlags flags = cellFlags(training);
   writeTables(expDir, info, sizes, pooled, cmps, flags);
@@ -112,7 +124,6 @@ ReportResult buildReport(const fs::path& expDir) {
   writeBudget(expDir, info.name, all);
   const std::string srcMd = writeSources(expDir, info.task, sourceDirs);
   const std::string fpMd = writeFpRegions(expDir, info.task, runs);
-  ReportSections sections;
   sections.fp = fpMd;
   sections.sources = srcMd;
   sections.lesion = writeLesionLevel(expDir, info, rows, sizes, sweeps, runs);
@@ -121,7 +132,7 @@ ReportResult buildReport(const fs::path& expDir) {
   sections.training = trainingMarkdown(info, training, sourceTraining);
   sections.caveats = caveatsMarkdown(info, pooled, flags, info.resolved.value("data", ""));
   writeReportMd(expDir, info, res, sections);
-  for (const char* f : {"per_study.csv", "summary.csv", "comparisons.csv", "table.md", "table.csv", "table.tex",
+  for (const char* f : {"per_study.csv", "summary.csv", "comparisons.csv", "efficiency.csv", "planning.csv", "table.md", "table.csv", "table.tex",
                         "budget.csv", "training.csv", "lesion_level.csv", "froc.csv", "strata.csv"})
     if (fs::exists(expDir / f)) res.files.push_back(expDir / f);
   return res;

@@ -16,6 +16,7 @@
 
 #include "lib/report/Report.h"
 #include "lib/stats/Paired.h"
+#include "lib/stats/TwoLevel.h"
 
 namespace mst::report {
 
@@ -31,18 +32,23 @@ struct ExperimentInfo {
   std::string name, task, description, refArm, testName;
   std::vector<std::string> metricsShown, arms;
   std::map<std::string, std::string> refOf;  // arm -> the arm it is compared against (itself: none)
+  std::map<std::string, std::string> initOf; // arm -> "scratch" or "source"
   stats::PairedOptions paired;
   nlohmann::json resolved;                   // experiment.json as written by the run (the design section)
   std::string interval = "se";               // tables: "se" (mean +- SE) or "ci" (mean [CI])
   std::vector<double> volumeBins{10, 30, 100, 300, 1000};
   double frocMaxFp = 1.0;
+  double planHalfWidth = 0.05;               // report.md's planning table
+  stats::TwoLevelOptions twoLevel() const { return {paired.bootstrapResamples, paired.ciLevel, paired.seed}; }
 };
 
-// Mean, SD, SE, t-based CI (at the experiment's ci_level) and count of one (arm, size, metric) over
-// test studies (per-study values averaged over repeats).
+// Mean, SD, SE, CI (at the experiment's ci_level) and count of one (arm, size, metric) over test
+// studies (per-study values averaged over repeats). The CI is the two-level bootstrap over runs and
+// studies when the cell has >= 2 runs, else the t-based CI over studies (ciMethod says which).
 struct Cell {
   double mean = NAN, se = NAN, sd = NAN, ciLow = NAN, ciHigh = NAN;
-  int64_t n = 0;
+  int64_t n = 0, runs = 0;
+  std::string ciMethod;
 };
 using Pooled = std::map<std::tuple<std::string, int, std::string>, Cell>;
 
@@ -50,9 +56,14 @@ using Pooled = std::map<std::tuple<std::string, int, std::string>, Cell>;
 struct Comparison {
   std::string ref, arm, metric;
   int size = 0;
-  stats::PairedResult r;
-  double holmT = NAN, holmW = NAN;
+  stats::PairedResult r;      // over test studies (repeats averaged): t, Wilcoxon, effect sizes
+  stats::TwoLevelDiff tl;     // over runs and test studies: mean_diff, CI, p (the default)
+  double holmT = NAN, holmW = NAN, holmTl = NAN;
+  double p(const std::string& test) const;       // the p of "two_level", "wilcoxon" or "t"
+  double pHolm(const std::string& test) const;
 };
+// "two-level bootstrap over runs and test studies", "Wilcoxon signed-rank over test studies", ...
+std::string testLabel(const std::string& test);
 
 // One run folder and what its run.json says of it (read once per report).
 struct RunMeta {
@@ -76,6 +87,11 @@ std::vector<std::filesystem::path> plannedRunDirs(const std::filesystem::path& e
 std::string fmt(double v);  // "%.6g", empty when not finite
 std::map<std::string, double> perStudyMeans(const std::vector<Row>& rows, const std::string& arm, int size,
                                             const std::string& metric);  // study -> mean over repeats
+// Study keys ("subject/session") of the cells (arm, size), sorted; and one cell's values [run][study]
+// over them (runs in id order, NaN where a run lacks the study or the metric).
+std::vector<std::string> studyKeys(const std::vector<Row>& rows, const std::set<std::pair<std::string, int>>& cells);
+stats::RunStudy runStudy(const std::vector<Row>& rows, const std::string& arm, int size, const std::string& metric,
+                         const std::vector<std::string>& studies);
 void writePerStudy(const std::filesystem::path& expDir, const std::string& task, const std::vector<Row>& rows);
 Pooled writeSummary(const std::filesystem::path& expDir, const ExperimentInfo& info, const std::vector<Row>& rows,
                     const std::set<int>& sizes);
@@ -85,6 +101,20 @@ std::vector<Comparison> compareArms(const ExperimentInfo& info, const std::vecto
 // ci_low/ci_high: percentile bootstrap CI of mean_diff at ci_level; t, df: paired t; wilcoxon_statistic: min(W+, W-).
 void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps,
                       double ciLevel);
+
+// Efficiency.cpp: efficiency.csv (the de-novo-equivalent training size of each arm's value) and
+// report.md's sentences; Planning in report.md: variance components and runs/studies for a CI width.
+struct EfficiencyRow {
+  std::string arm, ref, metric, method;
+  int size = 0;
+  double value = NAN, equivalent = NAN, low = NAN, high = NAN;
+  int censored = 0;
+};
+std::vector<EfficiencyRow> writeEfficiency(const std::filesystem::path& expDir, const ExperimentInfo& info,
+                                           const std::vector<Row>& rows);
+std::string efficiencyMarkdown(const std::vector<EfficiencyRow>& eff);
+std::string writePlanning(const std::filesystem::path& expDir, const ExperimentInfo& info,
+                          const std::vector<Comparison>& cmps);  // planning.csv; its markdown
 
 // Budget.cpp: how each run trained (run.json) and its evaluations (curve.csv).
 struct RunTraining {

@@ -118,10 +118,12 @@ std::string tableNote(const ExperimentInfo& info) {
   for (const auto& arm : info.arms)
     if (info.refOf.at(arm) != info.refArm && info.refOf.at(arm) != arm)
       against += "; " + arm + " against " + info.refOf.at(arm);
-  const std::string spread = info.interval == "ci" ? "Mean [" + percent(info.paired.ciLevel) + " t-based CI]" : "Mean ± SE";
-  return spread + " over test studies (per-study values averaged over repeats); " +
-         std::string(info.testName == "t" ? "paired t-test" : "Wilcoxon signed-rank") + " p-values of each arm " +
-         against + ", unadjusted (Holm-adjusted in comparisons.csv and table.csv).";
+  const std::string spread =
+      info.interval == "ci" ? "Mean [" + percent(info.paired.ciLevel) +
+                                  " CI: two-level bootstrap over runs and studies, t-based for one run]"
+                            : "Mean ± SE";
+  return spread + " over test studies (per-study values averaged over repeats); p-values of each arm " + against +
+         " from the " + testLabel(info.testName) + ", unadjusted (Holm-adjusted in comparisons.csv and table.csv).";
 }
 
 // "0.55 ± 0.02" or "0.55 [0.50, 0.60]"; the mean alone without a spread.
@@ -153,7 +155,7 @@ std::string flagText(const CellFlags& flags, const std::string& arm, int size) {
 void writeTidyTable(const fs::path& expDir, const ExperimentInfo& info, const std::set<int>& sizes, const Pooled& pooled,
                     const std::vector<Comparison>& cmps, const CellFlags& flags) {
   std::string csv = csvLine({"task", "train_size", "arm", "metric", "n", "mean", "se", "sd", "ci_low", "ci_high",
-                             "ci_level", "compared_to", "test", "p", "p_holm", "flags"});
+                             "ci_level", "ci_method", "n_runs", "compared_to", "test", "p", "p_holm", "flags"});
   char level[16];
   std::snprintf(level, sizeof level, "%g", info.paired.ciLevel);
   for (int size : sizes)
@@ -163,11 +165,11 @@ void writeTidyTable(const fs::path& expDir, const ExperimentInfo& info, const st
         if (it == pooled.end() || it->second.n == 0) continue;
         const Cell& c = it->second;
         const Comparison* cmp = findComparison(cmps, arm, size, metric);
-        const bool t = info.testName == "t";
-        const double p = cmp ? (t ? cmp->r.t.p.value_or(NAN) : cmp->r.w.p.value_or(NAN)) : NAN;
-        const double ph = cmp ? (t ? cmp->holmT : cmp->holmW) : NAN;
+        const double p = cmp ? cmp->p(info.testName) : NAN;
+        const double ph = cmp ? cmp->pHolm(info.testName) : NAN;
         csv += csvLine({info.task, std::to_string(size), arm, metric, std::to_string(c.n), fmt(c.mean), fmt(c.se),
-                        fmt(c.sd), fmt(c.ciLow), fmt(c.ciHigh), level, cmp ? cmp->ref : "", cmp ? info.testName : "",
+                        fmt(c.sd), fmt(c.ciLow), fmt(c.ciHigh), level, c.ciMethod, std::to_string(c.runs),
+                        cmp ? cmp->ref : "", cmp ? info.testName : "",
                         fmt(p), fmt(ph), flagText(flags, arm, size)});
       }
   writeTextAtomic(expDir / "table.csv", csv);
@@ -180,8 +182,7 @@ void writeTables(const fs::path& expDir, const ExperimentInfo& info, const std::
   // p-values: reference arm vs that arm, unadjusted (Holm-adjusted in comparisons.csv and table.csv).
   auto pOf = [&](const std::string& arm, int size, const std::string& metric) {
     const Comparison* c = findComparison(cmps, arm, size, metric);
-    if (!c) return static_cast<double>(NAN);
-    return info.testName == "t" ? c->r.t.p.value_or(NAN) : c->r.w.p.value_or(NAN);
+    return c ? c->p(info.testName) : static_cast<double>(NAN);
   };
   std::vector<std::string> header = {"n train", "n test"};
   for (const auto& metric : info.metricsShown)

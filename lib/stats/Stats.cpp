@@ -1,5 +1,7 @@
 #include "lib/stats/Stats.h"
 
+#include "lib/stats/TwoLevel.h"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
@@ -172,14 +174,8 @@ BootstrapCi bootstrapMeanCi(const std::vector<double>& d, int resamples, double 
   }
   std::sort(means.begin(), means.end());
   // Percentile method with linear interpolation between order statistics (numpy's default).
-  auto quantile = [&](double q) {
-    const double pos = q * (means.size() - 1);
-    const size_t lo = static_cast<size_t>(std::floor(pos));
-    const size_t hi = std::min(lo + 1, means.size() - 1);
-    return means[lo] + (pos - lo) * (means[hi] - means[lo]);
-  };
-  ci.low = quantile((1 - level) / 2);
-  ci.high = quantile(1 - (1 - level) / 2);
+  ci.low = sortedQuantile(means, (1 - level) / 2);
+  ci.high = sortedQuantile(means, 1 - (1 - level) / 2);
   return ci;
 }
 

@@ -83,7 +83,8 @@ TEST(Report, TablesSummaryAndComparisonsMatchScipy) {
   const CsvTable table = readCsv(e / "table.csv");
   ASSERT_EQ(table.rows.size(), 2u);
   EXPECT_EQ(table.header, (std::vector<std::string>{"task", "train_size", "arm", "metric", "n", "mean", "se", "sd",
-                                                    "ci_low", "ci_high", "ci_level", "compared_to", "test", "p",
+                                                    "ci_low", "ci_high", "ci_level", "ci_method", "n_runs",
+                                                    "compared_to", "test", "p",
                                                     "p_holm", "flags"}));
   const size_t ft = cell(table, 0, "arm") == "fine_tuned" ? 0 : 1;
   EXPECT_EQ(cell(table, ft, "train_size"), "10");
@@ -335,7 +336,7 @@ TEST(Report, ConfidenceIntervalsInsteadOfStandardErrors) {
   // scipy.stats.t.interval(0.95, 9, ...): de_novo (0.46676, 0.55924), fine_tuned (0.52077, 0.63323).
   const std::string md = test::readFile(e / "table.md");
   EXPECT_NE(md.find("| 10 | 10 | 0.51 [0.47, 0.56] | 0.58 [0.52, 0.63] (p = 0.003) |"), std::string::npos) << md;
-  EXPECT_NE(md.find("Mean [95% t-based CI]"), std::string::npos);
+  EXPECT_NE(md.find("Mean [95% CI: two-level bootstrap over runs and studies, t-based for one run]"), std::string::npos);
   EXPECT_NE(test::readFile(e / "table.tex").find("0.58 [0.52, 0.63] (p = 0.003)"), std::string::npos);
 }
 
