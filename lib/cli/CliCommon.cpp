@@ -54,6 +54,22 @@ std::vector<std::string> splitComma(const std::string& text) {
   return out;
 }
 
+void validateAsOptions(const std::function<void()>& validate) {
+  try {
+    validate();
+  } catch (const InputError& e) {
+    std::vector<std::string> out;
+    for (std::string p : e.problems()) {
+      const size_t at = p.find("--"), end = p.find(':', at == std::string::npos ? 0 : at);
+      if (at != std::string::npos && end != std::string::npos)
+        for (size_t i = at + 2; i < end; ++i)
+          if (p[i] == '_') p[i] = '-';
+      out.push_back(p);
+    }
+    throw InputError(out);
+  }
+}
+
 int defaultThreads() {
   unsigned n = std::thread::hardware_concurrency();
   return n ? static_cast<int>(n) : 1;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ bool parseArgs(const std::string& command, const std::string& usage, const std::
 
 // "a,b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> splitComma(const std::string& text);
+
+// Runs a settings struct's validate("--") and rewrites the setting names of its messages as the
+// command-line options that set them ("--min_size_mm3:" -> "--min-size-mm3:").
+void validateAsOptions(const std::function<void()>& validate);
 
 // Number of cores (the default for --threads).
 int defaultThreads();

@@ -27,10 +27,10 @@ int runEvaluate(const Args& args) {
       "connectivity", po::value(&lo.connectivity)->default_value(26), "lesion connectivity: 6, 18 or 26")(
       "criterion", po::value(&criterion)->default_value("any"),
       "detection rule: any (any voxel overlap), anima (MSSEG alpha/beta/gamma), iou:T")(
-      "alpha", po::value(&lo.alpha)->default_value(0.10), "anima: minimum covered fraction (strict)")(
-      "beta", po::value(&lo.beta)->default_value(0.70), "anima: maximum fraction outside the other mask")(
-      "gamma", po::value(&lo.gamma)->default_value(0.65), "anima: fraction of the coverage that must be explained")(
-      "min-size-mm3", po::value(&lo.minSizeMm3)->default_value(0.0),
+      "alpha", po::value(&lo.alpha)->default_value(0.10, "0.1"), "anima: minimum covered fraction (strict)")(
+      "beta", po::value(&lo.beta)->default_value(0.70, "0.7"), "anima: maximum fraction outside the other mask")(
+      "gamma", po::value(&lo.gamma)->default_value(0.65, "0.65"), "anima: fraction of the coverage that must be explained")(
+      "min-size-mm3", po::value(&lo.minSizeMm3)->default_value(0.0, "0"),
       "drop lesions smaller than this (mm^3), both masks: a lesion of exactly this volume is kept")(
       "min-size-strict", po::bool_switch(&lo.minSizeStrict),
       "keep only lesions strictly larger than --min-size-mm3 (Anima's boundary)")(
@@ -52,7 +52,7 @@ int runEvaluate(const Args& args) {
   if (vm.count("threshold")) threshold = vm["threshold"].as<double>();
   lo.setCriterion(criterion);
   lo.setProtocol(protocol);
-  lo.validate("--");
+  validateAsOptions([&] { lo.validate("--"); });
   const bool single = vm.count("pred") || vm.count("truth");
   const bool set = vm.count("pred-dir") || vm.count("manifest") || vm.count("out");
   if (single == set)
@@ -79,7 +79,7 @@ int runEvaluate(const Args& args) {
   auto pairs = eval::findPredictions(m, predDir);  // every missing file reported at once
   auto rows = eval::evaluateSet(pairs, lo, true, threshold);
   eval::writePerStudyCsv(out, rows, m.hasSession);
-  std::cout << out << ": " << rows.size() << " studies (" << (lo.protocol == "custom" ? "" : "protocol " + lo.protocol + ", ")
+  std::cout << out << ": " << log::studies(static_cast<long long>(rows.size())) << " (" << (lo.protocol == "custom" ? "" : "protocol " + lo.protocol + ", ")
             << "criterion " << lo.criterionName() << ", connectivity " << lo.connectivity << ")\n";
   return 0;
 }

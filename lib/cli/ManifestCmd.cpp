@@ -38,7 +38,7 @@ int runCheck(const Args& args) {
   if (!all.empty()) throw InputError(all);
   std::string chans;
   for (const auto& c : m.channels) chans += (chans.empty() ? "" : ", ") + c;
-  std::cout << file << ": OK, " << rep.studies << " studies, channels: " << chans
+  std::cout << file << ": OK, " << log::studies(rep.studies) << ", channels: " << chans
             << (m.hasLabel ? ", with labels" : ", no labels") << "\n";
   return 0;
 }
@@ -55,9 +55,11 @@ int runScan(const Args& args) {
   if (!parseArgs("manifest scan", "--layout NAME --root DIR --out FILE",
                  "Builds a manifest from a known dataset folder layout.", opts, args, vm))
     return 0;
-  io::Manifest m = io::scanLayout(layout, root);
+  // Absolute paths in, so the manifest holds paths relative to its own folder (or absolute), never to
+  // the working directory.
+  io::Manifest m = io::scanLayout(layout, std::filesystem::absolute(root));
   io::writeManifest(out, m);
-  std::cout << out << ": " << m.rows.size() << " studies (layout " << layout << ")\n";
+  std::cout << out << ": " << log::studies(static_cast<long long>(m.rows.size())) << " (layout " << layout << ")\n";
   return 0;
 }
 

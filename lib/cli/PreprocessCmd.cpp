@@ -53,9 +53,9 @@ int runPreprocess(const Args& args) {
   bo.threads = threads;
   auto rep = cache::buildCache(m, cfg, cacheFile, bo);
   if (rep.upToDate)
-    std::cout << cacheFile << ": up to date (" << rep.total << " studies, " << rep.seconds << " s)\n";
+    std::cout << cacheFile << ": up to date (" << log::studies(rep.total) << ", " << rep.seconds << " s)\n";
   else
-    std::cout << cacheFile << ": " << rep.built << " built, " << rep.reused << " reused, " << rep.total << " studies ("
+    std::cout << cacheFile << ": " << rep.built << " built, " << rep.reused << " reused, " << log::studies(rep.total) << " ("
               << rep.seconds << " s)" << (rep.rebuiltCorrupt ? "; the previous file was unusable: " + rep.corruptReason : "")
               << "\n";
   return 0;

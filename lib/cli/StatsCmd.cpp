@@ -32,7 +32,7 @@ int runPaired(const Args& args) {
       "b", po::value(&b)->required(), "per-study CSV of arm B")(
       "metric", po::value(&metric)->default_value("sensitivity"), "column to compare")(
       "bootstrap", po::value(&po_.bootstrapResamples)->default_value(10000), "bootstrap resamples for the CI")(
-      "ci-level", po::value(&po_.ciLevel)->default_value(0.95), "confidence level of the CI")(
+      "ci-level", po::value(&po_.ciLevel)->default_value(0.95, "0.95"), "confidence level of the CI")(
       "seed", po::value(&po_.seed)->default_value(12345), "bootstrap seed")(
       "json", po::bool_switch(&json), "print one JSON object");
   po::variables_map vm;

@@ -96,7 +96,7 @@ int runSynth(const Args& args) {
   problems.throwIfAny();
   for (const auto& j : jobs) {
     auto manifest = synth::generateCohort(j, out, true);
-    std::cout << manifest.string() << ": " << j.count << " studies\n";
+    std::cout << manifest.string() << ": " << log::studies(j.count) << "\n";
     if (!preview.empty()) {
       // The first study with a nonempty label shows the pathology best.
       for (int i = 0; i < j.count; ++i) {

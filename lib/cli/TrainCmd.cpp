@@ -101,7 +101,7 @@ int runTrain(const Args& args) {
       "cache", po::value(&cacheFile), "HDF5 cache (default: OUT/cache.h5); built or updated first")(
       "out", po::value(&out)->required(), "output folder: checkpoints, train_log.jsonl")(
       "config", po::value(&config), "experiment TOML: [data] channels, [preprocess], [model], [train], [infer]")(
-      "val-fraction", po::value(&valFraction)->default_value(0.2), "held-out share of the studies for validation")(
+      "val-fraction", po::value(&valFraction)->default_value(0.2, "0.2"), "held-out share of the studies for validation")(
       "val-ids", po::value(&valIds), "comma-separated validation study ids (overrides --val-fraction)")(
       "iterations", po::value(&iterations), "override [train] iterations")(
       "lr", po::value(&lr), "override [train] lr")(
@@ -136,6 +136,11 @@ int runTrain(const Args& args) {
   if (vm.count("freeze")) tc.freeze = splitComma(freeze);
   tc.seed = seed;
   tc.device = device;
+  // Checked before any work: a missing source would otherwise fail only after preprocessing.
+  if (tc.init == "source" && !std::filesystem::is_regular_file(tc.sourceCheckpoint))
+    problems.add("train: --source: '" + tc.sourceCheckpoint.string() + "': " +
+                 (tc.sourceCheckpoint.empty() ? std::string("not given, expected the source checkpoint for --init source")
+                                              : std::string("no such file, expected the source checkpoint (.pt)")));
   problems.throwIfAny();
   pc.validate("preprocess: ");
   mo.validate("model: ");
@@ -162,18 +167,20 @@ int runTrain(const Args& args) {
 
 int runPredict(const Args& args) {
   po::options_description opts("Options");
-  std::string modelPath, manifest, out, cacheFile, device;
+  std::string modelPath, manifest, input, out, cacheFile, device;
   int threads = 1;
   infer::InferConfig ic;
   opts.add_options()("model", po::value(&modelPath)->required(), "checkpoint (.pt with its .pt.json)")(
-      "manifest", po::value(&manifest)->required(), "studies to predict")(
+      "manifest", po::value(&manifest), "studies to predict (a manifest CSV)")(
+      "input", po::value(&input), "or a folder of CASE_0000.nii.gz, CASE_0001.nii.gz, ... (nnU-Net naming: one file per "
+                                  "channel, in the checkpoint's channel order)")(
       "out", po::value(&out)->required(), "output folder for <id>_prob.nii.gz and <id>_mask.nii.gz")(
       "cache", po::value(&cacheFile), "HDF5 cache for the preprocessed studies (default: OUT/cache.h5)")(
-      "overlap", po::value(&ic.overlap)->default_value(0.5), "sliding-window overlap")(
+      "overlap", po::value(&ic.overlap)->default_value(0.5, "0.5"), "sliding-window overlap")(
       "no-gaussian", "uniform instead of Gaussian window weighting")(
       "mirror", po::bool_switch(&ic.mirror), "mirroring test-time augmentation (8 flips)")(
       "window-batch", po::value(&ic.windowBatch)->default_value(2), "windows per forward pass")(
-      "threshold", po::value(&ic.threshold)->default_value(0.5), "probability threshold of the mask")(
+      "threshold", po::value(&ic.threshold)->default_value(0.5, "0.5"), "probability threshold of the mask")(
       "min-component-voxels", po::value(&ic.minComponentVoxels)->default_value(0),
       "remove mask components smaller than this")(
       "keep-input-spacing", "predict at each input's own spacing instead of resampling to the spacing the model "
@@ -181,15 +188,19 @@ int runPredict(const Args& args) {
       "device", po::value(&device)->default_value("cpu"), "cpu or cuda")(
       "threads", po::value(&threads)->default_value(defaultThreads()), "intra-op threads");
   po::variables_map vm;
-  if (!parseArgs("predict", "--model CKPT --manifest M --out DIR [options]",
+  if (!parseArgs("predict", "--model CKPT (--manifest M | --input DIR) --out DIR [options]",
                  "Sliding-window prediction; writes probability maps and binary masks on each study's original grid.",
                  opts, args, vm))
     return 0;
   ic.gaussian = !vm.count("no-gaussian");
-  ic.validate("--");
+  validateAsOptions([&] { ic.validate("--"); });
   if (threads < 1) throw InputError("predict: --threads: expected >= 1, got " + std::to_string(threads));
+  if (manifest.empty() == input.empty())
+    throw InputError("predict: expected exactly one of --manifest (a CSV) and --input (a folder of CASE_0000.nii.gz), got " +
+                     std::string(manifest.empty() ? "neither" : "both"));
   train::setThreads(threads);
-  io::Manifest m = io::readManifest(manifest);
+  io::Manifest m = manifest.empty() ? io::scanImageFolder(input, infer::readModelMeta(modelPath).preprocess.channels)
+                                    : io::readManifest(manifest);
   infer::PredictOptions po_;
   po_.infer = ic;
   po_.device = device;
@@ -197,7 +208,7 @@ int runPredict(const Args& args) {
   po_.keepInputSpacing = vm.count("keep-input-spacing") > 0;
   if (cacheFile.empty()) cacheFile = (std::filesystem::path(out) / "cache.h5").string();
   auto r = infer::predictManifest(modelPath, m, cacheFile, out, po_);
-  std::cout << out << ": " << r.studies << " studies predicted (" << r.seconds << " s)\n";
+  std::cout << out << ": " << log::studies(r.studies) << " predicted (" << r.seconds << " s)\n";
   return 0;
 }
 

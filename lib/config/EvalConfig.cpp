@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <utility>
 #include "lib/core/Error.h"
+#include "lib/core/Log.h"
 
 namespace mst::metrics {
 
@@ -66,8 +67,8 @@ void LesionOptions::validate(const std::string& where) const {
   if (connectivity != 6 && connectivity != 18 && connectivity != 26)
     p.add(where + "connectivity: expected 6, 18 or 26, got " + std::to_string(connectivity));
   for (auto [name, v] : {std::pair<const char*, double>{"alpha", alpha}, {"beta", beta}, {"gamma", gamma}})
-    if (!(v >= 0 && v <= 1)) p.add(where + name + ": expected a value in [0, 1], got " + std::to_string(v));
-  if (minSizeMm3 < 0) p.add(where + "min_size_mm3: expected >= 0, got " + std::to_string(minSizeMm3));
+    if (!(v >= 0 && v <= 1)) p.add(where + name + ": expected a value in [0, 1], got " + log::cat(v));
+  if (minSizeMm3 < 0) p.add(where + "min_size_mm3: expected >= 0, got " + log::cat(minSizeMm3));
   if (minSizeVoxels < 0) p.add(where + "min_size_voxels: expected >= 0, got " + std::to_string(minSizeVoxels));
   p.throwIfAny();
 }

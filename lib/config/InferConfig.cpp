@@ -1,14 +1,15 @@
 #include "lib/config/InferConfig.h"
 
 #include "lib/core/Error.h"
+#include "lib/core/Log.h"
 
 namespace mst::infer {
 
 void InferConfig::validate(const std::string& where) const {
   ProblemList p;
   for (auto& c : config::checkChoices(*this, where)) p.add(c);
-  if (!(overlap >= 0 && overlap < 1)) p.add(where + "overlap: expected [0, 1), got " + std::to_string(overlap));
-  if (!(threshold > 0 && threshold < 1)) p.add(where + "threshold: expected (0, 1), got " + std::to_string(threshold));
+  if (!(overlap >= 0 && overlap < 1)) p.add(where + "overlap: expected [0, 1), got " + log::cat(overlap));
+  if (!(threshold > 0 && threshold < 1)) p.add(where + "threshold: expected (0, 1), got " + log::cat(threshold));
   if (windowBatch < 1) p.add(where + "window_batch: expected >= 1");
   if (minComponentVoxels < 0) p.add(where + "min_component_voxels: expected >= 0");
   for (auto c : minComponentChoices)

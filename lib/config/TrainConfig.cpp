@@ -14,7 +14,7 @@ void TrainConfig::validate(const std::string& where) const {
   if (precision == "fp16" && device != "cuda")
     p.add(where + "precision: fp16 needs device cuda (CPU autocast runs bf16 only), got device " + device +
           ": use bf16 or fp32");
-  if (!(lr > 0 && lr < 10)) p.add(where + "lr: expected 0 < lr < 10, got " + std::to_string(lr));
+  if (!(lr > 0 && lr < 10)) p.add(where + "lr: expected 0 < lr < 10, got " + log::cat(lr));
   if (warmup < 0 || warmup >= iterations) p.add(where + "warmup: expected 0 <= warmup < iterations");
   if (diceWeight < 0 || bceWeight < 0 || diceWeight + bceWeight <= 0)
     p.add(where + "loss weights: expected non-negative dice_weight and bce_weight, not both 0");

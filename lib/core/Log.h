@@ -32,4 +32,10 @@ void warn(const Args&... args) { if (level() <= Level::kWarn) write(Level::kWarn
 template <class... Args>
 void error(const Args&... args) { write(Level::kError, cat(args...)); }
 
+// "1 study", "3 studies": a count and its noun, singular or plural.
+inline std::string count(long long n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+inline std::string studies(long long n) { return count(n, "study", "studies"); }
+
 }  // namespace mst::log

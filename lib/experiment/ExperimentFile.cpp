@@ -230,18 +230,41 @@ void checkSettings(const Experiment& e, const std::string& f, ProblemList& probl
   collect([&] { e.model.validate(f + ": [model] "); });
   collect([&] { e.infer.validate(f + ": [infer] "); });
   collect([&] { e.eval.validate(f + ": [eval] "); });
+  // [train] once; an arm or source that inherits the same bad value is not reported again.
+  std::set<std::string> baseProblems;
+  auto collectOwn = [&](const train::TrainConfig& t, const std::string& where) {
+    try {
+      t.validate(where);
+    } catch (const InputError& ex) {
+      for (const auto& p : ex.problems())
+        if (!baseProblems.count(p.substr(std::min(where.size(), p.size())))) problems.add(p);
+    }
+  };
+  {
+    train::TrainConfig t = e.train;
+    t.sourceCheckpoint = "(source)";
+    const std::string where = f + ": [train] ";
+    try {
+      t.validate(where);
+    } catch (const InputError& ex) {
+      for (const auto& p : ex.problems()) {
+        problems.add(p);
+        baseProblems.insert(p.substr(std::min(where.size(), p.size())));
+      }
+    }
+  }
   for (auto& a : e.arms) {
     // The source checkpoint is filled in at plan time; validate the rest now.
     train::TrainConfig t = a.train;
     if (t.init == "source") t.sourceCheckpoint = "(source)";
-    collect([&] { t.validate(f + ": [[arms]] '" + a.name + "': "); });
+    collectOwn(t, f + ": [[arms]] '" + a.name + "': ");
     for (int d = 0; d < 3; ++d)
       if (t.patch[d] % (1 << (e.model.depth - 1)))
         problems.add(f + ": [[arms]] '" + a.name + "': patch: each side must be divisible by 2^(depth-1) = " +
                      std::to_string(1 << (e.model.depth - 1)));
   }
   for (auto& [n, s] : e.sources)
-    if (s.pretrain) collect([&] { s.train.validate(f + ": [source " + n + "] train: "); });
+    if (s.pretrain) collectOwn(s.train, f + ": [source " + n + "] train: ");
 }
 
 // The resolved definition (inheritance applied, defaults filled in), for provenance.

@@ -1,5 +1,7 @@
 #include "lib/experiment/Toml.h"
 
+#include "lib/core/Spelling.h"
+
 #include <toml++/toml.h>
 
 #include <sstream>
@@ -175,7 +177,13 @@ void Section::finish() {
   if (!table_) return;
   for (const auto& [k, v] : *table_) {
     const std::string key(k.str());
-    if (!used_.count(key)) problem(key, "unknown key (check the spelling; see docs/EXPERIMENTS.md)");
+    if (used_.count(key)) continue;
+    const std::string meant = closestName(key, used_);
+    const bool section = name_.empty() && v.is_table();
+    const std::string hint = meant.empty() ? " (check the spelling; see docs/EXPERIMENTS.md)"
+                                           : "; did you mean " + (section ? "[" + meant + "]" : "'" + meant + "'") + "?";
+    if (section) problems_->add(file_ + ": [" + key + "]: unknown section" + hint);
+    else problem(key, "unknown key" + hint);
   }
 }
 

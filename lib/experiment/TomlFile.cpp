@@ -37,6 +37,10 @@ toml::table loadRec(const std::filesystem::path& file, std::set<std::string>& ch
     auto base = inh->value<std::string>();
     if (!base) throw InputError(file.string() + ": inherit: expected a file name (string)");
     const auto basePath = resolveAgainst(file.parent_path(), *base);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(basePath, ec))
+      throw InputError("'" + basePath.string() + "': file not found (inherited by '" + file.string() + "': inherit = \"" +
+                       *base + "\", resolved against that file's folder)");
     toml::table merged = loadRec(basePath, chain);
     t.erase("inherit");
     bool replaceArms = false;

@@ -9,6 +9,7 @@
 
 #include "lib/core/Csv.h"
 #include "lib/core/Error.h"
+#include "lib/core/Spelling.h"
 #include "lib/core/Log.h"
 #include "lib/core/Fs.h"
 #include "lib/core/Progress.h"
@@ -49,20 +50,6 @@ void Manifest::requireChannels(const std::vector<std::string>& names) const {
 }
 
 namespace {
-// Edit distance with adjacent transpositions (optimal string alignment), for spotting
-// misspelt column names: 'lable' is one edit from 'label'.
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i)
-    for (size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
-
 // The reserved column a channel name probably meant, or "".
 std::string misspeltReserved(const std::string& column) {
   std::string squashed;
@@ -207,6 +194,8 @@ void writeManifest(const fs::path& file, const Manifest& m) {
 
 namespace {
 
+constexpr size_t kIntensityValues = 10;  // readMaskRaw lists at most 10 values other than 0/1
+
 bool overlaps(const std::array<Vec3, 2>& a, const std::array<Vec3, 2>& b) {
   for (int d = 0; d < 3; ++d)
     if (a[1][d] <= b[0][d] || b[1][d] <= a[0][d]) return false;
@@ -295,13 +284,21 @@ class RowChecker {
       MaskVolume v = readMaskRaw(p, &other);
       if (!other.empty()) {
         std::string vals;
+        bool fractional = false;
         for (double x : other) {
           std::ostringstream os;
           os << x;
           vals += (vals.empty() ? "" : ", ") + os.str();
+          fractional |= x != std::floor(x);
         }
-        rep.notes.push_back(at + "column '" + col + "': '" + p.string() + "' has values other than 0/1 (" + vals +
-                            "); it will be binarised as nonzero = lesion");
+        // A few integer classes are binarised; many values, or fractions, are an intensity image.
+        if (fractional || other.size() >= kIntensityValues)
+          problem(col, "'" + p.string() + "' looks like an intensity image, not a mask: values other than 0/1 include " +
+                           vals + (other.size() >= kIntensityValues ? ", ..." : "") +
+                           "; expected a binary lesion mask (0 = background, nonzero = lesion)");
+        else
+          rep.notes.push_back(at + "column '" + col + "': '" + p.string() + "' has values other than 0/1 (" + vals +
+                              "); it will be binarised as nonzero = lesion");
       }
       int64_t n = 0;
       for (auto x : v.data) n += x;
@@ -392,6 +389,9 @@ std::vector<std::pair<std::string, std::string>> layouts() {
       {"nnunet",
        "nnU-Net raw dataset: ROOT/dataset.json, imagesTr/CASE_XXXX.nii.gz, labelsTr/CASE.nii.gz; channel names "
        "from dataset.json (lower-cased)"},
+      {"nnunet_test",
+       "nnU-Net raw dataset, its test cases: ROOT/dataset.json, imagesTs/CASE_XXXX.nii.gz (and labelsTs/CASE.nii.gz "
+       "where that folder exists)"},
   };
 }
 

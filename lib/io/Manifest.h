@@ -92,4 +92,10 @@ CheckReport checkManifest(const Manifest& manifest, const CheckOptions& options 
 Manifest scanLayout(const std::string& layout, const fs::path& root);
 std::vector<std::pair<std::string, std::string>> layouts();  // name, description
 
+// A manifest of a plain folder of images named as nnU-Net names them: CASE_0000.nii.gz, CASE_0001.nii.gz,
+// ... one file per channel, index i being channels[i]. Throws one InputError listing every problem: no
+// such file at all, a case missing a channel, an index beyond the channels, channel images of one case
+// on different grids (a folder has no transforms: give a manifest with <channel>_transform instead).
+Manifest scanImageFolder(const fs::path& dir, const std::vector<std::string>& channels);
+
 }  // namespace mst::io

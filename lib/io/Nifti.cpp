@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <cmath>
+#include <cctype>
 #include <set>
 
 #include "lib/core/Error.h"
@@ -36,6 +37,13 @@ void requireExists(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InputError("'" + path.string() + "': file not found");
   if (std::filesystem::is_directory(path, ec)) throw InputError("'" + path.string() + "': is a folder, expected a NIfTI file");
+  // Text and other non-image files: say so instead of ITK's reader errors.
+  static const std::set<std::string> kNotImages = {".csv", ".tsv", ".txt", ".json", ".toml", ".tfm", ".mat",
+                                                   ".h5",  ".pt",  ".md",  ".py",   ".xml"};
+  std::string ext = path.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (kNotImages.count(ext))
+    throw InputError("'" + path.string() + "': a " + ext + " file, not an image; expected a NIfTI image (.nii or .nii.gz)");
 }
 
 std::string describe(const itk::ExceptionObject& e) {

@@ -8,6 +8,7 @@
 
 #include "lib/core/Csv.h"
 #include "lib/core/Error.h"
+#include "lib/core/Spelling.h"
 
 namespace mst::stats {
 
@@ -65,7 +66,13 @@ Keyed readKeyed(const std::filesystem::path& file, const std::string& metric, bo
   ProblemList p;
   const int subj = t.column("subject"), sess = t.column("session"), m = t.column(metric);
   if (subj < 0) p.add(file.string() + ":1: missing column 'subject'");
-  if (m < 0) p.add(file.string() + ":1: missing column '" + metric + "'");
+  if (m < 0) {
+    std::string cols;
+    for (const auto& h : t.header) cols += (cols.empty() ? "" : ", ") + h;
+    const std::string meant = closestName(metric, {t.header.begin(), t.header.end()});
+    p.add(file.string() + ":1: missing column '" + metric + "'" + (meant.empty() ? "" : " (did you mean '" + meant + "'?)") +
+          "; the columns are: " + cols);
+  }
   p.throwIfAny();
   Keyed k;
   for (size_t r = 0; r < t.rows.size(); ++r) {

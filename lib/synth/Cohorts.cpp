@@ -489,7 +489,7 @@ std::filesystem::path generateCohort(const CohortOptions& o, const std::filesyst
   if (std::filesystem::exists(manifestPath) && std::filesystem::exists(jsonPath)) {
     const auto old = nlohmann::ordered_json::parse(readText(jsonPath), nullptr, false);
     if (old.is_object() && old.contains("options") && old["options"] == opts) {
-      log::info(o.cohort, ": up to date in ", dir.string(), " (", o.count, " studies)");
+      log::info(o.cohort, ": up to date in ", dir.string(), " (", log::studies(o.count), ")");
       return manifestPath;
     }
   }
