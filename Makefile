@@ -3,7 +3,9 @@
 #
 #   make deps     install the Debian packages the project needs (idempotent, quiet when present)
 #   make build    configure (CMake, Release, ccache when present) and build build/bin/*
-#   make test     build, then run every test through ctest (installs Slurm for the cluster test)
+#   make test     build, then run the fast tier of tests (every test without the ctest label
+#                 `long`; installs Slurm for the cluster test)
+#   make test-long  build, then run the long tier (ctest -L long: checks that train a model)
 #   make demo     build, then run the three demo experiments on the built-in synthetic cohorts
 #   make bench    build, then run mstransfer_bench
 #   make slurm-up / slurm-down   a one-node Slurm on localhost (tools/local_slurm.sh)
@@ -35,7 +37,7 @@ BENCH_PACKAGES = python3-torch python3-nibabel python3-scipy python3-h5py
 
 PREFIX     ?= /usr/local
 
-.PHONY: deps deps-bench deps-slurm configure build test demo bench install clean slurm-up slurm-down
+.PHONY: deps deps-bench deps-slurm configure build test test-long demo bench install clean slurm-up slurm-down
 
 deps:
 	@bash tools/install_deps.sh $(DEB_PACKAGES)
@@ -61,8 +63,13 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The fast tier: every test without the ctest label `long` (minutes).
 test: build deps-slurm
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
+
+# The long tier: the checks that train a model to convergence (ctest label `long`).
+test-long: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L long
 
 # The demo needs only the binary; `make test` builds the rest.
 demo: configure
