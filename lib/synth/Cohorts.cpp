@@ -101,7 +101,7 @@ Blob msLesion(const Subject& s, Rng& rng, double diameter, const std::string& wh
   b.irregularity = rng.uniform(0.1, 0.3);
   b.flair = rng.uniform(1.3, 1.75);  // peak; with the fainter rim, lesion / WM medians about 1.4 (real 1.37)
   b.t1 = rng.chance(0.3) ? rng.uniform(0.45, 0.65) : rng.uniform(0.7, 0.95);  // some T1 black holes
-  b.rim = rng.uniform(0.5, 0.8);             // fainter edge (bench/synth_realism.py)
+  b.rim = rng.uniform(0.5, 0.8);             // fainter edge (research/synth_realism.py)
   b.heterogeneity = rng.uniform(0.25, 0.5);   // and uneven inside
   b.kind = where;
   if (where == "periventricular") {

@@ -2,7 +2,7 @@
 // settings (experiments/demo/base.toml: early stopping on the demo's validation set), predicts real
 // FLAIR through a manifest and the framework's own preprocessing, and is scored with the lesion-wise
 // metrics (criterion any, 26-connectivity) against the consensus mask of ../shared's cross-sectional
-// patient. bench/sim_to_real.py reports the same figures; docs/SYNTH.md records them.
+// patient. research/sim_to_real.py reports the same figures; docs/SYNTH.md records them.
 #include <gtest/gtest.h>
 
 #include <cstdio>

@@ -29,7 +29,7 @@ TEST(RealMasks, ComponentCountsMatchScipyNdimage) {
   }
 }
 
-// Golden values: bench/anima_reference.py (an independent numpy/scipy.ndimage 1.10.1 implementation
+// Golden values: tests/reference/anima_reference.py (an independent numpy/scipy.ndimage 1.10.1 implementation
 // of animaSegPerfAnalyzer's rule), on each consensus mask against itself moved by one voxel along x:
 //   patient  n_truth n_pred tp_truth tp_pred
 //   01       271     271    241      241

@@ -231,7 +231,7 @@ TEST(SynthCohort, RegionMapsCoverTheBrainAndPutEachRegionWhereAnatomyHasIt) {
 }
 
 // MS lesions are fainter towards their edge and uneven inside, as measured on real FLAIR
-// (bench/synth_realism.py): the blob's contrast gain is 1 - rim at its boundary, 1 from half
+// (research/synth_realism.py): the blob's contrast gain is 1 - rim at its boundary, 1 from half
 // its smallest radius inwards, modulated by smooth noise of amplitude `heterogeneity`.
 TEST(SynthCohort, MsLesionsAreFainterAtTheirEdgeAndUnevenInside) {
   synth::Blob b;

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Would real anatomy close the sim-to-real gap? Semi-synthetic cohorts: real brains, synthetic lesions.
 
-    /usr/bin/python3 bench/sim_to_real_anatomy.py [--keep DIR] [--repeats R] [--anatomy KIND] [--set SECTION.KEY=VALUE ...]
+    /usr/bin/python3 research/sim_to_real_anatomy.py [--keep DIR] [--repeats R] [--anatomy KIND] [--set SECTION.KEY=VALUE ...]
                                                   build/bin/mstransfer [threads] [train_size]
 
-Issue 16's sim-to-real check (bench/sim_to_real.py) trains on the built-in phantoms and finds about a
-fifth of the real case's lesions; bench/sim_to_real_context.py shows that the real grey matter around
+The sim-to-real check (research/sim_to_real.py) trains on the built-in phantoms and finds about a
+fifth of the real case's lesions; research/sim_to_real_context.py shows that the real grey matter around
 the lesions is what stops those models. This script asks the converse: models trained, with the demo's
 settings, on studies whose anatomy is a real brain and whose lesions are synthetic. If they reach the
 F1 that the phantoms do not, real anatomy is the lever; if not, anatomy alone does not close the gap.
@@ -31,13 +31,13 @@ randomly flipped along each axis, centred on white-matter voxels (45 % within 6 
 with at least 80 % of their voxels in white matter and none touching another; intensity as in the
 built-in generator (lib/synth/Cohorts.cpp, msLesion): peak 1.3-1.75 x the tissue, a rim 0.5-0.8
 fainter at the edge, heterogeneity 0.25-0.5 (times smooth noise of SD 0.5, clipped at 2 SD). Then resampled to 2 mm (the demo's grid). Tissue classes
-are a 3-class k-means of the brain's intensities (bench/synth_realism.py).
+are a 3-class k-means of the brain's intensities (research/synth_realism.py).
 
 The models (a one-arm experiment inheriting experiments/demo/base.toml: de novo, `train_size` studies,
 early stopping on 4 validation studies of the same cohort; --set changes one setting, as in
-bench/sim_to_real.py) are then run by `mstransfer predict` on
+research/sim_to_real.py) are then run by `mstransfer predict` on
 data_manifests/open_ms_cross_sectional.csv and scored by `mstransfer evaluate` (criterion any,
-26-connectivity), exactly as in bench/sim_to_real.py.
+26-connectivity), exactly as in research/sim_to_real.py.
 """
 import csv
 import json
@@ -50,7 +50,7 @@ import numpy as np
 from scipy import ndimage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchutil  # noqa: E402
+import researchutil  # noqa: E402
 import synth_realism  # noqa: E402
 
 SHARED = "../shared/data/open_ms_data"
@@ -295,7 +295,7 @@ def report(rows):
         f1 = 2 * sens * ppv / (sens + ppv) if sens + ppv > 0 else 0.0
         f1s.append(f1)
         print(f"model {k}: n_truth {r['n_truth']} n_pred {r['n_pred']} sens {sens:.3f} ppv {ppv:.3f} F1 {f1:.3f}")
-    mean, sd = benchutil.mean_sd(f1s)
+    mean, sd = researchutil.mean_sd(f1s)
     print(f"mean lesion-wise F1: {mean:.3f} (SD {sd:.3f}, {len(f1s)} models)")
 
 
@@ -310,7 +310,7 @@ def main():
             keep = os.path.abspath(sys.argv[2])
             os.makedirs(keep, exist_ok=True)
         elif sys.argv[1] == "--set":
-            benchutil.add_setting(sys.argv[2], overrides)
+            researchutil.add_setting(sys.argv[2], overrides)
         elif sys.argv[1] == "--repeats":
             repeats = int(sys.argv[2])
         else:
@@ -330,10 +330,10 @@ def main():
         if kind != "hemisphere":
             anatomy = test_brain(rng) if kind == "test_brain" else longitudinal(rng)
             manifest = write_cohort(os.path.join(work, "cohort"), anatomy, size + 12, rng)
-            models = benchutil.train_one_arm(binary, work, "anatomy.toml", "sim_to_real_anatomy", size, repeats, overrides,
+            models = researchutil.train_one_arm(binary, work, "anatomy.toml", "sim_to_real_anatomy", size, repeats, overrides,
                                             threads, manifest)
             rows = [counts(r) for k, m in enumerate(models)
-                    for r in benchutil.predict_and_evaluate(binary, m, real, os.path.join(work, f"pred{k}"),
+                    for r in researchutil.predict_and_evaluate(binary, m, real, os.path.join(work, f"pred{k}"),
                                                             os.path.join(work, f"eval{k}.csv"), threads)]
             print(f"anatomy: {kind}; real FLAIR: {real}; criterion any, 26-connectivity")
             report(rows)
@@ -345,18 +345,18 @@ def main():
             fw = os.path.join(work, f"fold{fold}")
             os.makedirs(fw, exist_ok=True)
             manifest = write_hemisphere_cohort(os.path.join(fw, "cohort"), fold, size + 12, rng, f, les)
-            models = benchutil.train_one_arm(binary, fw, "anatomy.toml", "sim_to_real_anatomy", size, repeats, overrides,
+            models = researchutil.train_one_arm(binary, fw, "anatomy.toml", "sim_to_real_anatomy", size, repeats, overrides,
                                             threads, manifest)
             truth = os.path.join(fw, "truth_half.nii.gz")
             nib.save(nib.Nifti1Image(in_half(les, fold, mid).astype(np.uint8), img.affine), truth)
             rows = []
             for k, m in enumerate(models):
                 pred_dir = os.path.join(fw, f"pred{k}")
-                benchutil.run([binary, "predict", "--model", m, "--manifest", real, "--out", pred_dir, "--threads", threads])
+                researchutil.run([binary, "predict", "--model", m, "--manifest", real, "--out", pred_dir, "--threads", threads])
                 mask = nib.load(os.path.join(pred_dir, "patient07_1_mask.nii.gz"))
                 half = os.path.join(fw, f"pred{k}_half.nii.gz")
                 nib.save(nib.Nifti1Image(in_half(np.asarray(mask.dataobj) > 0, fold, mid).astype(np.uint8), mask.affine), half)
-                rows.append(counts(json.loads(benchutil.run([binary, "evaluate", "--pred", half, "--truth", truth, "--json"]))))
+                rows.append(counts(json.loads(researchutil.run([binary, "evaluate", "--pred", half, "--truth", truth, "--json"]))))
             print(f"fold {fold}: trained on the lesions of x {'>=' if fold == 0 else '<'} {mid:.0f}, scored on the other half")
             report(rows)
             pooled = rows if not pooled else [{k: a[k] + b[k] for k in a} for a, b in zip(pooled, rows)]

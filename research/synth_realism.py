@@ -19,7 +19,7 @@ voxels > 0 (skull-stripped data). Per study:
 - the tissue fractions at the outer brain edge (cortex) vs deep; the share of white matter within
   4 mm of grey matter.
 
-    /usr/bin/python3 bench/synth_realism.py SYNTH_MANIFEST REAL_MANIFEST [max_synth_studies]
+    /usr/bin/python3 research/synth_realism.py SYNTH_MANIFEST REAL_MANIFEST [max_synth_studies]
 
 Prints one table (mean over studies per side, and real/synthetic ratios).
 """

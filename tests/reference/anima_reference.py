@@ -8,7 +8,7 @@ For each consensus mask of ../shared's cross-sectional patients, the "prediction
 same mask moved by one voxel along the first array axis (x), so that small lesions are
 missed and large ones found. Prints per patient: n_truth n_pred tp_truth tp_pred.
 
-    python3 bench/anima_reference.py ../shared/data/open_ms_data/cross_sectional/masks_only
+    python3 tests/reference/anima_reference.py ../shared/data/open_ms_data/cross_sectional/masks_only
 """
 import os
 import sys

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What in real FLAIR stops a phantom-trained model from finding its lesions? A controlled test.
 
-    /usr/bin/python3 bench/sim_to_real_context.py [--phantoms MANIFEST] build/bin/mstransfer [threads] MODEL.pt [MODEL.pt ...]
+    /usr/bin/python3 research/sim_to_real_context.py [--phantoms MANIFEST] build/bin/mstransfer [threads] MODEL.pt [MODEL.pt ...]
 
 Writes variants of ../shared's real FLAIR (data_manifests/open_ms_cross_sectional.csv) in which
 one thing changes (mostly its grey matter), runs every model on each with `mstransfer predict` (the framework's
@@ -40,7 +40,7 @@ import numpy as np
 from scipy import ndimage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchutil  # noqa: E402
+import researchutil  # noqa: E402
 import synth_realism  # noqa: E402
 
 
@@ -116,7 +116,7 @@ def main():
             with open(man, "w") as fh:
                 fh.write(f"subject,session,flair,label\n{row['subject']},{row['session']},flair.nii.gz,{label_path}\n")
             for k, m in enumerate(models):
-                r = benchutil.predict_and_evaluate(binary, m, man, os.path.join(d, f"pred{k}"),
+                r = researchutil.predict_and_evaluate(binary, m, man, os.path.join(d, f"pred{k}"),
                                                    os.path.join(d, f"eval{k}.csv"), threads)[0]
                 s = float(r["sensitivity"] or 0)
                 sens.setdefault(name, []).append((s, float(r["f1"] or 0)))

@@ -3,7 +3,7 @@
 settings, applied to real FLAIR through a manifest and the framework's own
 preprocessing, scored with the lesion-wise metrics (criterion any, 26-connectivity).
 
-    /usr/bin/python3 bench/sim_to_real.py [--keep DIR] [--repeats R] [--set SECTION.KEY=VALUE ...]
+    /usr/bin/python3 research/sim_to_real.py [--keep DIR] [--repeats R] [--set SECTION.KEY=VALUE ...]
                                           build/bin/mstransfer [threads] [train_size] [MODEL.pt ...]
 
 --repeats R trains R models (the experiment's repeats: each its own draw of the training studies
@@ -27,7 +27,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchutil  # noqa: E402
+import researchutil  # noqa: E402
 
 
 def main():
@@ -39,7 +39,7 @@ def main():
             keep = os.path.abspath(sys.argv[2])
             os.makedirs(keep, exist_ok=True)
         elif sys.argv[1] == "--set":
-            benchutil.add_setting(sys.argv[2], overrides)
+            researchutil.add_setting(sys.argv[2], overrides)
         else:
             repeats = int(sys.argv[2])
         del sys.argv[1:3]
@@ -52,12 +52,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         work = keep or tmp
         if not models:
-            models = benchutil.train_one_arm(binary, work, "s2r.toml", "sim_to_real", size, repeats, overrides, threads)
+            models = researchutil.train_one_arm(binary, work, "s2r.toml", "sim_to_real", size, repeats, overrides, threads)
         print(f"real FLAIR: {manifest}; criterion any, 26-connectivity")
         print(f"{'model':60s} {'n_truth':>7s} {'n_pred':>6s} {'sens':>6s} {'ppv':>6s} {'F1':>6s} {'Dice':>6s}")
         f1s = []
         for k, m in enumerate(models):
-            rows = benchutil.predict_and_evaluate(binary, m, manifest, os.path.join(work, f"pred{k}"),
+            rows = researchutil.predict_and_evaluate(binary, m, manifest, os.path.join(work, f"pred{k}"),
                                                   os.path.join(work, f"eval{k}.csv"), threads)
             for r in rows:
                 f1 = float(r["f1"]) if r["f1"] else 0.0
@@ -65,7 +65,7 @@ def main():
                 name = os.path.relpath(m, work) if m.startswith(work) else m
                 print(f"{name[-60:]:60s} {r['n_truth']:>7s} {r['n_pred']:>6s} {float(r['sensitivity'] or 0):6.3f} "
                       f"{float(r['ppv'] or 0):6.3f} {f1:6.3f} {float(r['dice'] or 0):6.3f}")
-        mean, sd = benchutil.mean_sd(f1s)
+        mean, sd = researchutil.mean_sd(f1s)
         print(f"mean lesion-wise F1 over models and studies: {mean:.3f} (SD {sd:.3f}, {len(f1s)} values)")
 
 
