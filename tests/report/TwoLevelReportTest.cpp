@@ -67,13 +67,27 @@ nlohmann::json reference(const test::TempDir& d) {
   return nlohmann::json::parse(test::readFile(out));
 }
 
+// The experiment, its report and the reference, made once for the suite.
+class TwoLevelReport : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("mst-two-level");
+    e = writeExperiment(*dir_);
+    report::buildReport(e);
+    ref = reference(*dir_);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static inline test::TempDir* dir_ = nullptr;
+  static inline fs::path e;
+  static inline nlohmann::json ref;
+};
+
 }  // namespace
 
-TEST(TwoLevelReport, ComparisonsMatchTheNumpyReference) {
-  test::TempDir d;
-  const fs::path e = writeExperiment(d);
-  report::buildReport(e);
-  const auto ref = reference(d);
+TEST_F(TwoLevelReport, ComparisonsMatchTheNumpyReference) {
   const CsvTable cmp = readCsv(e / "comparisons.csv");
   int checked = 0;
   for (size_t i = 0; i < cmp.rows.size(); ++i) {
@@ -97,11 +111,7 @@ TEST(TwoLevelReport, ComparisonsMatchTheNumpyReference) {
   EXPECT_EQ(checked, 4);  // two metrics x two sizes
 }
 
-TEST(TwoLevelReport, PlanningMatchesTheReferenceFormulaAndItsSimulation) {
-  test::TempDir d;
-  const fs::path e = writeExperiment(d);
-  report::buildReport(e);
-  const auto ref = reference(d);
+TEST_F(TwoLevelReport, PlanningMatchesTheReferenceFormulaAndItsSimulation) {
   const CsvTable plan = readCsv(e / "planning.csv");
   ASSERT_EQ(plan.rows.size(), 4u);
   for (size_t i = 0; i < plan.rows.size(); ++i) {
@@ -116,11 +126,7 @@ TEST(TwoLevelReport, PlanningMatchesTheReferenceFormulaAndItsSimulation) {
   }
 }
 
-TEST(TwoLevelReport, EfficiencyHasARowPerFineTunedSizeAndMetric) {
-  test::TempDir d;
-  const fs::path e = writeExperiment(d);
-  report::buildReport(e);
-  const auto ref = reference(d);
+TEST_F(TwoLevelReport, EfficiencyHasARowPerFineTunedSizeAndMetric) {
   const CsvTable eff = readCsv(e / "efficiency.csv");
   for (const char* c : {"task", "metric", "train_size", "de_novo_equivalent", "ci_low", "ci_high", "censored", "method"})
     EXPECT_GE(eff.column(c), 0) << c;
