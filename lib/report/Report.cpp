@@ -27,8 +27,10 @@ void refuseIncomplete(const fs::path& expDir, const ReportResult& res) {
 }
 
 // What a reader must know before reading an effect into the tables.
+constexpr int64_t kFewStudies = 20;  // below it, say that the bootstrap over studies runs narrow
+
 std::string caveatsMarkdown(const ExperimentInfo& info, const Pooled& pooled, const CellFlags& flags,
-                            const std::string& data) {
+                            const std::vector<Comparison>& cmps, const std::string& data) {
   std::string md;
   int cap = 0, never = 0, fixed = 0, few = 0;
   for (const auto& [k, f] : flags) {
@@ -55,6 +57,13 @@ std::string caveatsMarkdown(const ExperimentInfo& info, const Pooled& pooled, co
         (info.testName == "two_level" ? "; the paper's Wilcoxon test over studies is in comparisons.csv.\n"
                                       : ", so n is the number of test studies, not of runs, and the variation "
                                         "between training runs is not in the p-value.\n");
+  if (info.testName == "two_level" && std::any_of(cmps.begin(), cmps.end(), [](const Comparison& c) {
+        return c.tl.nStudies > 0 && c.tl.nStudies < kFewStudies;
+      }))
+    md += "- Some comparisons rest on fewer than " + std::to_string(kFewStudies) +
+          " test studies: a percentile bootstrap is then narrower than it should be (it misses the factor "
+          "(n − 1)/n of the variance and the tails of a small sample), so its p-values run small; read them beside "
+          "the Wilcoxon p in comparisons.csv, and add test studies (they cost only inference).\n";
   md += "- Lesion-size strata and regions pool lesions over studies: read their n (shown) before their rate.\n";
   return md;
 }
@@ -130,7 +139,7 @@ ReportResult buildReport(const fs::path& expDir) {
   res.figure = !rows.empty() && drawFigure(expDir);
   sections.design = designMarkdown(info.resolved);
   sections.training = trainingMarkdown(info, training, sourceTraining);
-  sections.caveats = caveatsMarkdown(info, pooled, flags, info.resolved.value("data", ""));
+  sections.caveats = caveatsMarkdown(info, pooled, flags, cmps, info.resolved.value("data", ""));
   writeReportMd(expDir, info, res, sections);
   for (const char* f : {"per_study.csv", "summary.csv", "comparisons.csv", "efficiency.csv", "planning.csv", "table.md", "table.csv", "table.tex",
                         "budget.csv", "training.csv", "lesion_level.csv", "froc.csv", "strata.csv"})
