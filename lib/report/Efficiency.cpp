@@ -111,8 +111,10 @@ std::string efficiencyMarkdown(const std::vector<EfficiencyRow>& eff) {
   if (md.empty()) return md;
   return md + "\nThe reference arm's mean is interpolated linearly in log(training studies); the interval is the "
               "two-level bootstrap's percentile interval, with replicates outside the swept sizes set to its ends "
-              "(\"fewer than\" / \"more than\": the value lies outside the swept range). efficiency.csv has every "
-              "row; efficiency.png shows both curves.\n";
+              "(\"fewer than\" / \"more than\": the value lies outside the swept range). An equivalent is a saving "
+              "only where the reference curve rises with n and both arms' runs converged (the training table): on a "
+              "flat or falling curve, or on cells marked † or ‡, it says nothing about transfer. efficiency.csv has "
+              "every row; efficiency.png shows both curves.\n";
 }
 
 std::string writePlanning(const fs::path& expDir, const ExperimentInfo& info, const std::vector<Comparison>& cmps) {
