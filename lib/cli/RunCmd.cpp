@@ -28,9 +28,11 @@ void parseShard(const std::string& s, int& k, int& n) {
 
 int runRun(const Args& args) {
   po::options_description opts("Options");
-  std::string file, results, dataRoot, shard, device;
+  std::vector<std::string> files;
+  std::string results, dataRoot, shard, device;
   experiment::RunOptions ro;
-  opts.add_options()("experiment", po::value(&file)->required(), "experiment TOML (also positional)")(
+  opts.add_options()("experiment", po::value(&files)->required()->multitoken(),
+                     "experiment TOML(s) (also positional); several share one queue of runs")(
       "results", po::value(&results)->default_value("results"), "results root; this experiment goes to RESULTS/<name>/")(
       "data-root", po::value(&dataRoot)->default_value("demo_data"), "where built-in synthetic cohorts are generated")(
       "jobs", po::value(&ro.jobs)->default_value(1), "runs trained in parallel (cores are split between them)")(
@@ -44,12 +46,13 @@ int runRun(const Args& args) {
                                         "starts one such child process per run")(
       "plan-hash", po::value(&ro.expectedPlanHash), "with --run-id: the resolved experiment's hash the runner planned with");
   po::positional_options_description pos;
-  pos.add("experiment", 1);
+  pos.add("experiment", -1);
   po::variables_map vm;
-  if (!parseArgs("run", "EXP.toml [--results DIR] [--jobs N] [--shard K/N] [--dry-run]",
+  if (!parseArgs("run", "EXP.toml [EXP2.toml ...] [--results DIR] [--jobs N] [--shard K/N] [--dry-run]",
                  "Runs an experiment end to end: synthetic data or manifests, HDF5 caches, source models, every\n"
                  "arm x training size x repeat (train, predict the test set, evaluate), then tables and figures.\n"
-                 "Completed runs are skipped and interrupted ones resume, so the same command continues a run.",
+                 "Completed runs are skipped and interrupted ones resume, so the same command continues a run.\n"
+                 "Several experiments given together share one queue: no core idles while any has work left.",
                  opts, args, vm, &pos))
     return 0;
   ro.results = results;
@@ -61,12 +64,24 @@ int runRun(const Args& args) {
   if (!shard.empty()) parseShard(shard, ro.shardK, ro.shardN);
   if (ro.jobs < 1) throw InputError("--jobs: expected >= 1, got " + std::to_string(ro.jobs));
   if (const char* stop = std::getenv("MST_STOP_AFTER_RUNS")) ro.stopAfterRuns = std::atoi(stop);
-  auto e = experiment::loadExperiment(file);  // the whole file is checked before any work
-  auto s = experiment::runExperiment(e, ro);
+  std::vector<experiment::Experiment> es;
+  ProblemList problems;  // every file is checked before any work, and all their problems reported at once
+  for (const auto& f : files) {
+    try {
+      es.push_back(experiment::loadExperiment(f));
+    } catch (const InputError& e) {
+      problems.add(e.what());
+    }
+  }
+  problems.throwIfAny();
+  if (!ro.onlyRun.empty() && es.size() != 1) throw InputError("--run-id: expected one experiment file, got " + std::to_string(es.size()));
+  const auto sums = es.size() == 1 ? std::vector<experiment::RunSummary>{experiment::runExperiment(es[0], ro)}
+                                   : experiment::runExperiments(es, ro);
   if (!ro.dryRun && ro.onlyRun.empty())
-    std::cout << s.dir.string() << ": " << s.completed << " runs completed, " << s.skipped << " already done"
-              << (s.reused ? " (" + std::to_string(s.reused) + " reused from other experiments)" : std::string()) << ", of "
-              << s.total << (ro.shardN > 1 ? " in shard " + shard : "") << "\n";
+    for (const auto& s : sums)
+      std::cout << s.dir.string() << ": " << s.completed << " runs completed, " << s.skipped << " already done"
+                << (s.reused ? " (" + std::to_string(s.reused) + " reused from other experiments)" : std::string()) << ", of "
+                << s.total << (ro.shardN > 1 ? " in shard " + shard : "") << "\n";
   return 0;
 }
 

@@ -34,7 +34,8 @@ struct TrainConfig {
   bool earlyStop = false;
   // The validation metric (means over the validation studies): "f1_anima" (lesion-wise F1 under the
   // MSSEG/Anima overlap rule, which a prediction of one huge blob cannot game), or "f1", "sensitivity",
-  // "ppv", "dice" under the run's [eval] definition.
+  // "ppv", "dice" under the run's [eval] definition; or "f1_anima_pooled", "f1_pooled" (the lesion-wise F1
+  // of all validation lesions in one pool: studies without targets count only through false positives).
   std::string valMetric = "f1_anima";
   int patience = 5;                // evaluations without an improvement of more than min_delta
   double minDelta = 0.01;
@@ -83,7 +84,7 @@ struct TrainConfig {
     v.nested("augment", augment);
     v("val_every", valEvery);
     v("early_stop", earlyStop);
-    v.choice("val_metric", valMetric, {"f1_anima", "f1", "sensitivity", "ppv", "dice"});
+    v.choice("val_metric", valMetric, {"f1_anima", "f1", "sensitivity", "ppv", "dice", "f1_anima_pooled", "f1_pooled"});
     v("patience", patience);
     v("min_delta", minDelta);
     v("min_iterations", minIterations);

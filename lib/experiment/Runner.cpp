@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -361,12 +362,20 @@ void writePlanJson(const fs::path& expDir, const Plan& plan) {
 
 namespace {
 
-// Source models the runs need: each trained once, under a lock, in a child process, and shared by
-// experiments; the experiment keeps a copy of each one's evaluation. Returns the ids that failed.
-// One source model, trained once under its lock (other processes wait and reuse it); its
-// run.json and per_study.csv are copied into this experiment. Returns false when it failed.
-bool trainSource(const Experiment& e, const Plan& plan, const RunSpec& s, const RunOptions& o, int perRun,
-                 const fs::path& expDir, RunSummary& sum, std::mutex& mu) {
+// One experiment in the queue: its plan, the runs it executes (its shard), its folder and its tally.
+struct Stage {
+  const Experiment* e = nullptr;
+  Plan plan;
+  std::vector<RunSpec> runs;
+  fs::path expDir;
+  RunSummary sum;
+};
+
+// One source model, trained once under its lock (other processes wait and reuse it), in a child
+// process of the first experiment that needs it; its run.json and per_study.csv are copied into
+// every experiment that uses it. Returns false when it failed.
+bool trainSource(const Stage& x, const RunSpec& s, const std::vector<Stage*>& users, const RunOptions& o, int perRun) {
+  const Experiment& e = *x.e;
   cache::BuildOptions bo;
   bo.threads = o.threads;
   bo.progress = o.jobs == 1 && o.progress;
@@ -377,14 +386,12 @@ bool trainSource(const Experiment& e, const Plan& plan, const RunSpec& s, const 
     FileLock lock(sharedDir(o) / "sources" / (s.id + ".lock"));  // one process trains it, the others wait and reuse
     if (!report::runComplete(dir)) {
       log::info(e.name, ": source model ", s.id, " (", s.trainIds.size(), " training studies, ", perRun, " thread(s))");
-      cache::buildCache(plan.manifests.at("source:" + s.arm), pre, cachePath(o, "source", spec.data, pre), bo);
+      cache::buildCache(x.plan.manifests.at("source:" + s.arm), pre, cachePath(o, "source", spec.data, pre), bo);
       const fs::path logFile = o.jobs > 1 ? dir / "run.log" : fs::path();
       const auto rc = runChild(childCommand(e, o, s.id, perRun, o.jobs == 1 && o.progress), logFile);
       if (!rc.ok() || !report::runComplete(dir)) {
         log::error(e.name, ": source model ", s.id, " failed (exit ", rc.exitCode, "); the runs that need it are skipped",
                    logFile.empty() ? std::string() : "; last lines of " + logFile.string() + ":\n" + tailOfFile(logFile, 8));
-        std::lock_guard<std::mutex> l(mu);
-        sum.failed.push_back(s.id);
         return false;
       }
       log::info(e.name, ": source model ", s.id, " done");
@@ -392,8 +399,8 @@ bool trainSource(const Experiment& e, const Plan& plan, const RunSpec& s, const 
       log::info(e.name, ": source model ", s.id, " already trained");
     }
   }
-  for (const char* f : {"run.json", "per_study.csv"})
-    writeTextAtomic(expDir / "sources" / s.id / f, readText(dir / f));
+  for (const Stage* u : users)
+    for (const char* f : {"run.json", "per_study.csv"}) writeTextAtomic(u->expDir / "sources" / s.id / f, readText(dir / f));
   return true;
 }
 
@@ -456,137 +463,233 @@ Outcome executeSweepRun(const Experiment& e, const RunSpec& r, const RunOptions&
   return reused ? Outcome::kReused : Outcome::kTrained;
 }
 
-// Source models and sweep runs in one pool of `jobs` workers, each run in its own process with
-// `perRun` threads. Order: the source models, then the runs that need none (de novo), then those
-// that do, each waiting for its source; so while a source model trains, the other workers train
-// de-novo runs instead of idling. Runs complete elsewhere are linked, not trained again.
-// Returns false when stopped early (tests' MST_STOP_AFTER_RUNS).
-bool runAll(const Experiment& e, const Plan& plan, const std::vector<RunSpec>& runs, const RunOptions& o, int perRun,
-            const fs::path& expDir, RunSummary& sum) {
-  std::set<std::string> needed;
-  for (const auto& r : runs)
-    if (!r.sourceRunId.empty()) needed.insert(r.sourceRunId);
-  std::vector<const RunSpec*> sources, pending, later;
-  for (const auto& s : plan.sources)
-    if (needed.count(s.id)) sources.push_back(&s);
-  for (const auto& r : runs) {
-    const bool linked = fs::exists(fs::symlink_status(expDir / "runs" / r.id));
-    if (report::runComplete(sharedRunDir(expDir, r.id))) {
-      linkRun(expDir, r.id);  // a run another experiment finished is reused, not trained again
-      ++sum.skipped;
-      sum.reused += !linked;
-    } else {
-      (r.sourceRunId.empty() ? pending : later).push_back(&r);
+// The queue's work: source models first, then runs that need none (de novo), then those that do;
+// a run planned by several experiments appears once, with the others linked to it when done.
+struct Queue {
+  struct Item {
+    Stage* x = nullptr;
+    const RunSpec* r = nullptr;
+    std::vector<Stage*> users;  // sources: every experiment that uses it; runs: the others that plan it
+  };
+  std::vector<Item> sources, runs;
+  size_t nRuns() const { return runs.size(); }
+};
+
+Queue buildQueue(std::vector<Stage>& xs) {
+  Queue q;
+  std::map<std::string, size_t> sourceAt, runAt;
+  std::vector<Queue::Item> later;
+  std::map<std::string, bool> inLater;
+  for (auto& x : xs) {
+    std::set<std::string> needed;
+    for (const auto& r : x.runs)
+      if (!r.sourceRunId.empty()) needed.insert(r.sourceRunId);
+    for (const auto& s : x.plan.sources) {
+      if (!needed.count(s.id)) continue;
+      if (!sourceAt.count(s.id)) {
+        sourceAt[s.id] = q.sources.size();
+        q.sources.push_back({&x, &s, {}});
+      }
+      q.sources[sourceAt[s.id]].users.push_back(&x);
+    }
+    for (const auto& r : x.runs) {
+      const bool linked = fs::exists(fs::symlink_status(x.expDir / "runs" / r.id));
+      if (report::runComplete(sharedRunDir(x.expDir, r.id))) {
+        linkRun(x.expDir, r.id);  // a run another experiment finished is reused, not trained again
+        ++x.sum.skipped;
+        x.sum.reused += !linked;
+        continue;
+      }
+      if (runAt.count(r.id)) {  // planned by an earlier experiment of this queue too: linked when done
+        (inLater[r.id] ? later : q.runs)[runAt[r.id]].users.push_back(&x);
+        continue;
+      }
+      auto& list = r.sourceRunId.empty() ? q.runs : later;
+      runAt[r.id] = list.size();
+      inLater[r.id] = !r.sourceRunId.empty();
+      list.push_back({&x, &r, {}});
     }
   }
-  const size_t nRuns = pending.size() + later.size();
-  pending.insert(pending.end(), later.begin(), later.end());
-  log::info(e.name, ": ", runs.size(), " runs (", sum.skipped, " already done", sum.reused ? " or reused" : "", ", ",
-            nRuns, " to train) and ", sources.size(), " source model(s), ", o.jobs, " in parallel with ", perRun,
-            " thread(s) each");
+  q.runs.insert(q.runs.end(), later.begin(), later.end());
+  return q;
+}
+
+// Counts a finished run (trained, reused or failed) for its experiment and the others that plan it.
+void tally(const Queue::Item& it, Outcome out, bool sourceOk) {
+  if (out == Outcome::kFailed) {
+    it.x->sum.failed.push_back(it.r->id + (sourceOk ? "" : " (its source model failed)"));
+    for (Stage* u : it.users) u->sum.failed.push_back(it.r->id + " (planned by " + it.x->e->name + " too)");
+    return;
+  }
+  (out == Outcome::kReused ? it.x->sum.skipped : it.x->sum.completed) += 1;
+  it.x->sum.reused += out == Outcome::kReused;
+  for (Stage* u : it.users) {
+    linkRun(u->expDir, it.r->id);
+    ++u->sum.skipped;
+    ++u->sum.reused;
+  }
+}
+
+// Source models and sweep runs of every experiment in one pool of `jobs` workers, each run in its own
+// process with `perRun` threads, so no core idles while another experiment has work. While a source
+// model trains, the other workers train de-novo runs. Returns false when stopped early (tests'
+// MST_STOP_AFTER_RUNS).
+bool runAll(std::vector<Stage>& xs, const RunOptions& o, int perRun) {
+  Queue q = buildQueue(xs);
+  int total = 0, done = 0;
+  for (const auto& x : xs) {
+    total += x.sum.total;
+    done += x.sum.skipped;
+  }
+  log::info(xs.size() == 1 ? xs[0].e->name : std::to_string(xs.size()) + " experiments", ": ", total, " runs (", done,
+            " already done or reused, ", q.nRuns(), " to train) and ", q.sources.size(), " source model(s), ", o.jobs,
+            " in parallel with ", perRun, " thread(s) each");
   SourceBoard board;
   std::atomic<int> started{0};
   std::atomic<bool> stopped{false};
   std::mutex mu;
   double totalPatches = 0;
+  int trained = 0;
   const auto start = std::chrono::steady_clock::now();
-  parallelFor(sources.size() + pending.size(), o.jobs, [&](size_t i) {
-    if (i < sources.size()) {
+  parallelFor(q.sources.size() + q.runs.size(), o.jobs, [&](size_t i) {
+    if (i < q.sources.size()) {
+      const auto& it = q.sources[i];
       bool ok = false;
       try {
-        ok = trainSource(e, plan, *sources[i], o, perRun, expDir, sum, mu);
+        ok = trainSource(*it.x, *it.r, it.users, o, perRun);
       } catch (...) {
-        board.finish(sources[i]->id, false);  // the runs waiting for it must not wait forever
+        board.finish(it.r->id, false);  // the runs waiting for it must not wait forever
         throw;
       }
-      board.finish(sources[i]->id, ok);
+      if (!ok) {
+        std::lock_guard<std::mutex> l(mu);
+        for (Stage* u : it.users) u->sum.failed.push_back(it.r->id);
+      }
+      board.finish(it.r->id, ok);
       return;
     }
     if (o.stopAfterRuns > 0 && started++ >= o.stopAfterRuns) {  // tests: as if killed here
       stopped = true;
       return;
     }
-    const RunSpec& r = *pending[i - sources.size()];
+    const auto& it = q.runs[i - q.sources.size()];
+    const RunSpec& r = *it.r;
     const bool sourceOk = r.sourceRunId.empty() || board.waitOk(r.sourceRunId);
     Outcome out = Outcome::kFailed;
     if (sourceOk) {
-      const fs::path logFile = o.jobs > 1 ? sharedRunDir(expDir, r.id) / "run.log" : fs::path();
-      out = executeSweepRun(e, r, o, perRun, o.jobs == 1 && o.progress, expDir, logFile);
+      const fs::path logFile = o.jobs > 1 ? sharedRunDir(it.x->expDir, r.id) / "run.log" : fs::path();
+      out = executeSweepRun(*it.x->e, r, o, perRun, o.jobs == 1 && o.progress, it.x->expDir, logFile);
     }
     std::lock_guard<std::mutex> l(mu);
-    if (out == Outcome::kFailed) {
-      sum.failed.push_back(r.id + (sourceOk ? "" : " (its source model failed)"));
-    } else if (out == Outcome::kReused) {
-      ++sum.skipped;
-      ++sum.reused;
-    } else {
-      const int c = ++sum.completed;
-      const double el = since(start);
-      const auto [patches, secs] = trainedPatches(sharedRunDir(expDir, r.id));
-      totalPatches += patches;
-      log::info("[", c + sum.skipped, "/", sum.total, "] ", r.id, " done (", static_cast<int>(patches / std::max(secs, 1e-9)),
-                " patches/s; ", static_cast<int>(el), " s elapsed, about ",
-                static_cast<int>(el / c * (static_cast<double>(nRuns) - c)), " s left)");
-    }
+    tally(it, out, sourceOk);
+    if (out != Outcome::kTrained) return;
+    const int c = ++trained;
+    const double el = since(start);
+    const auto [patches, secs] = trainedPatches(sharedRunDir(it.x->expDir, r.id));
+    totalPatches += patches;
+    log::info("[", c + done, "/", total, "] ", r.id, xs.size() > 1 ? " (" + it.x->e->name + ")" : std::string(), " done (",
+              static_cast<int>(patches / std::max(secs, 1e-9)), " patches/s; ", static_cast<int>(el), " s elapsed, about ",
+              static_cast<int>(el / c * (static_cast<double>(q.nRuns()) - c)), " s left)");
   });
-  if (sum.completed > 0)
-    log::info(e.name, ": ", sum.completed, " runs trained on ", static_cast<int64_t>(totalPatches), " patches in ",
-              static_cast<int>(since(start)), " s: ", static_cast<int>(totalPatches / std::max(since(start), 1e-9)),
-              " patches/s in all, ", o.jobs, " job(s) with ", perRun, " thread(s) each");
+  if (trained > 0)
+    log::info(trained, " runs trained on ", static_cast<int64_t>(totalPatches), " patches in ", static_cast<int>(since(start)),
+              " s: ", static_cast<int>(totalPatches / std::max(since(start), 1e-9)), " patches/s in all, ", o.jobs,
+              " job(s) with ", perRun, " thread(s) each");
   return !stopped;
 }
 
 }  // namespace
 
-RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
-  if (e.name == "_shared") throw InputError(e.file.string() + ": name '_shared' is reserved");
+namespace {
+
+void checkOptions(const RunOptions& opt) {
   if (opt.jobs < 1) throw InputError("--jobs: expected >= 1, got " + std::to_string(opt.jobs));
   if (opt.threads < 1) throw InputError("--threads: expected >= 1, got " + std::to_string(opt.threads));
   if (opt.device != "cpu") infer::checkDevice(opt.device);
-  if (!opt.onlyRun.empty()) {
-    train::setThreads(opt.threads);
-    return executeOne(e, opt);
+}
+
+// Plans one experiment of the queue: data, plan, experiment.json, plan.json and the target cache.
+Stage prepareStage(const Experiment& e, const RunOptions& opt) {
+  if (e.name == "_shared") throw InputError(e.file.string() + ": name '_shared' is reserved");
+  Stage x;
+  x.e = &e;
+  x.expDir = opt.results / e.name;
+  x.sum.dir = x.expDir;
+  x.plan = planExperiment(e, opt.dataRoot, !opt.dryRun, opt.threads);
+  if (opt.dryRun) return x;
+  fs::create_directories(x.expDir);
+  writeTextAtomic(x.expDir / "experiment.json", e.resolvedJson);
+  writePlanJson(x.expDir, x.plan);
+  x.runs = shardRuns(x.plan.runs, opt.shardK, opt.shardN);
+  x.sum.total = static_cast<int>(x.runs.size());
+  const fs::path targetCache = cachePath(opt, "target", e.data, e.preprocess);
+  cache::BuildOptions bo;
+  bo.threads = opt.threads;
+  log::info(e.name, ": preprocessing the target data into ", targetCache.string());
+  cache::buildCache(x.plan.manifests.at("target"), e.preprocess, targetCache, bo);
+  return x;
+}
+
+// After the queue: the report of each experiment whose runs all completed; failures listed at the end.
+void finishStages(std::vector<Stage>& xs, const RunOptions& opt) {
+  std::string failed;
+  for (auto& x : xs) {
+    if (!x.sum.failed.empty()) {
+      std::string list;
+      for (const auto& f : x.sum.failed) list += "\n  " + f;
+      failed += (failed.empty() ? "" : "\n") + x.e->name + ": " + std::to_string(x.sum.failed.size()) +
+                " run(s) failed; the others are complete and kept:" + list;
+      continue;
+    }
+    if (opt.shardN > 1) {
+      log::info(x.e->name, ": shard ", opt.shardK, "/", opt.shardN, " done; when every shard has finished: mstransfer report ",
+                x.expDir.string());
+    } else if (opt.report) {
+      report::buildReport(x.expDir);
+    }
   }
-  RunSummary sum;
-  const fs::path expDir = opt.results / e.name;
-  sum.dir = expDir;
+  if (!failed.empty()) throw Error(failed + "\nRun the same command again to retry the failed ones.");
+}
+
+}  // namespace
+
+std::vector<RunSummary> runExperiments(const std::vector<Experiment>& es, const RunOptions& opt) {
+  checkOptions(opt);
+  std::set<std::string> names;
+  for (const auto& e : es)
+    if (!names.insert(e.name).second)
+      throw InputError(e.file.string() + ": experiment name '" + e.name + "' is given twice; each experiment needs its own");
   RunOptions o = opt;  // the children run this very binary, resolved once (it may be rebuilt meanwhile)
   if (o.binary.empty()) o.binary = selfExecutable();
   // Each run gets its own process and its share of the cores; the result of a run depends
   // on its configuration, its seed and this per-run thread count only.
   const int perRun = std::max(1, opt.threads / opt.jobs);
   train::setThreads(opt.threads);  // data generation and cache builds in this process
-  Plan plan = planExperiment(e, opt.dataRoot, !opt.dryRun, opt.threads);
+  std::vector<Stage> xs;
+  xs.reserve(es.size());
+  for (const auto& e : es) xs.push_back(prepareStage(e, opt));
+  std::vector<RunSummary> out;
   if (opt.dryRun) {
-    for (const auto& l : describeRuns(e, plan, expDir, opt.shardK, opt.shardN)) std::cout << l << "\n";
-    return sum;
+    for (const auto& x : xs)
+      for (const auto& l : describeRuns(*x.e, x.plan, x.expDir, opt.shardK, opt.shardN)) std::cout << l << "\n";
+    for (const auto& x : xs) out.push_back(x.sum);
+    return out;
   }
-  fs::create_directories(expDir);
-  writeTextAtomic(expDir / "experiment.json", e.resolvedJson);
-  writePlanJson(expDir, plan);
-  const auto runs = shardRuns(plan.runs, opt.shardK, opt.shardN);
-  sum.total = static_cast<int>(runs.size());
-  const fs::path targetCache = cachePath(opt, "target", e.data, e.preprocess);
-  cache::BuildOptions bo;
-  bo.threads = opt.threads;
-  log::info(e.name, ": preprocessing the target data into ", targetCache.string());
-  cache::buildCache(plan.manifests.at("target"), e.preprocess, targetCache, bo);
+  const bool finished = runAll(xs, o, perRun);
+  for (const auto& x : xs) out.push_back(x.sum);
+  if (!finished) return out;
+  finishStages(xs, opt);
+  for (size_t i = 0; i < xs.size(); ++i) out[i] = xs[i].sum;
+  return out;
+}
 
-  const bool finished = runAll(e, plan, runs, o, perRun, expDir, sum);
-  if (!sum.failed.empty()) {
-    std::string list;
-    for (const auto& f : sum.failed) list += "\n  " + f;
-    throw Error(e.name + ": " + std::to_string(sum.failed.size()) + " run(s) failed; the others are complete and kept. " +
-                "Run the same command again to retry the failed ones:" + list);
+RunSummary runExperiment(const Experiment& e, const RunOptions& opt) {
+  if (!opt.onlyRun.empty()) {
+    checkOptions(opt);
+    train::setThreads(opt.threads);
+    return executeOne(e, opt);
   }
-  if (!finished) return sum;
-  if (opt.shardN > 1) {
-    log::info(e.name, ": shard ", opt.shardK, "/", opt.shardN, " done; when every shard has finished: mstransfer report ",
-              expDir.string());
-  } else if (opt.report) {
-    report::buildReport(expDir);
-  }
-  return sum;
+  return runExperiments({e}, opt).front();
 }
 
 }  // namespace mst::experiment

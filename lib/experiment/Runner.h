@@ -55,6 +55,11 @@ struct RunSummary {
 };
 
 RunSummary runExperiment(const Experiment& e, const RunOptions& options);
+// Several experiments through one queue of `jobs` workers (the demo's three tasks): each is planned
+// and its target cache built first; then every source model, de-novo run and fine-tuned run of all
+// of them shares the workers, so no core idles while any experiment has work left. A run that two
+// experiments plan trains once. Each experiment's report is built when its runs are complete.
+std::vector<RunSummary> runExperiments(const std::vector<Experiment>& es, const RunOptions& options);
 
 // Dry-run lines: "<id>\t<kind>\t<arm>\tn=<size>\trepeat=<r>\t<status>\t<source>", status one of new,
 // partial, done, reused (from EXPERIMENT); then "summary: ..." with how many runs will train.

@@ -20,7 +20,20 @@ std::optional<double> selectionF1(const metrics::StudyMetrics& r) {
   return r.f1;
 }
 
-// Mean metrics over the studies' probability maps with components below `minVoxels` removed.
+// Lesion counts summed over studies: the pooled metrics treat the validation set as one pool of
+// lesions, so studies without any true lesion count only through their false positives.
+struct Pool {
+  int64_t nTruth = 0, tpTruth = 0, nPred = 0, tpPred = 0;
+  void add(const metrics::StudyMetrics& r) {
+    nTruth += r.nTruth;
+    tpTruth += r.tpTruth;
+    nPred += r.nPred;
+    tpPred += r.tpPred;
+  }
+};
+
+// Mean metrics over the studies' probability maps with components below `minVoxels` removed,
+// and the pooled lesion-wise ones (sensitivity_pooled, ppv_pooled, f1_pooled, f1_anima_pooled).
 CurvePoint scoreMaps(const std::vector<FloatVolume>& maps, const std::vector<MaskVolume>& truths,
                      const infer::InferConfig& cfg, const metrics::LesionOptions& lo, int64_t minVoxels) {
   metrics::LesionOptions anima = lo;
@@ -31,21 +44,37 @@ CurvePoint scoreMaps(const std::vector<FloatVolume>& maps, const std::vector<Mas
     acc[k].first += *v;
     ++acc[k].second;
   };
+  Pool any, overlap;
   for (size_t s = 0; s < maps.size(); ++s) {
     const MaskVolume pred = metrics::binarize(maps[s], cfg.threshold, minVoxels);
     const auto r = metrics::evaluate(pred, truths[s], lo);
+    const auto ra = metrics::evaluate(pred, truths[s], anima);
     add("sensitivity", r.sensitivity);
     add("ppv", r.ppv);
     add("f1", selectionF1(r));
     add("dice", r.dice);
-    add("f1_anima", selectionF1(metrics::evaluate(pred, truths[s], anima)));
+    add("f1_anima", selectionF1(ra));
+    any.add(r);
+    overlap.add(ra);
   }
   CurvePoint p;
   for (const auto& [k, v] : acc) p.metrics[k] = v.first / v.second;
+  const auto pooled = pooledLesionMetrics(any.nTruth, any.tpTruth, any.nPred, any.tpPred);
+  for (const auto& [k, v] : pooled) p.metrics[k + "_pooled"] = v;
+  p.metrics["f1_anima_pooled"] =
+      pooledLesionMetrics(overlap.nTruth, overlap.tpTruth, overlap.nPred, overlap.tpPred).at("f1");
   return p;
 }
 
 }  // namespace
+
+std::map<std::string, double> pooledLesionMetrics(int64_t nTruth, int64_t tpTruth, int64_t nPred, int64_t tpPred) {
+  const double sens = nTruth > 0 ? static_cast<double>(tpTruth) / static_cast<double>(nTruth) : 0.0;
+  const double ppv = nPred > 0 ? static_cast<double>(tpPred) / static_cast<double>(nPred) : 0.0;
+  double f1 = sens + ppv > 0 ? 2 * sens * ppv / (sens + ppv) : 0.0;
+  if (nTruth == 0 && nPred == 0) f1 = 1.0;  // nothing to find and nothing found
+  return {{"sensitivity", sens}, {"ppv", ppv}, {"f1", f1}};
+}
 
 double selectionValue(const CurvePoint& p, const std::string& metric) {
   const auto it = p.metrics.find(metric);

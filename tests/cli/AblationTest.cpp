@@ -110,3 +110,42 @@ TEST(Ablation, OneBlockTrainsOnlyTheNewArmAndReusesTheRest) {
   EXPECT_NE(r.err.find("[[arms]] 'x': compare_to: expected the name of another arm, got 'nope'"), std::string::npos)
       << r.err;
 }
+
+// Experiments given together share one queue: every run trains once (the shared ones for both), each
+// experiment gets its report, and the inherited arms' results are the same for both experiments.
+TEST(Ablation, ExperimentsGivenTogetherShareOneQueue) {
+  test::TempDir d("mst-queue");
+  test::writeFile(d / "ablation.toml", "inherit = \"" + kTiny.string() +
+                                           "\"\nname = \"tiny_ablation\"\n\n[[arms]]\nname = \"frozen_encoder\"\n"
+                                           "init = \"source\"\nfreeze = [\"encoder\"]\ncompare_to = \"de_novo\"\n");
+  const std::string common = " --results '" + (d / "res").string() + "' --data-root '" + (d / "data").string() + "'";
+  auto r = test::runCli("run '" + kTiny.string() + "' '" + (d / "ablation.toml").string() + "'" + common +
+                        " --jobs 2 --threads 2 --no-progress");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("2 experiments: 20 runs (0 already done or reused, 12 to train) and 1 source model(s)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(countLines(r.err, " done ("), 12) << r.err;
+  EXPECT_NE(r.out.find("tiny_flair: 8 runs completed, 0 already done, of 8"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tiny_ablation: 4 runs completed, 8 already done (8 reused from other experiments), of 12"),
+            std::string::npos)
+      << r.out;
+  const fs::path abl = d / "res" / "tiny_ablation", tiny = d / "res" / "tiny_flair";
+  EXPECT_TRUE(fs::exists(abl / "table.md"));
+  EXPECT_TRUE(fs::exists(tiny / "table.md"));
+  const auto inherited = rowsOfArms(tiny / "per_study.csv", {"fine_tuned", "de_novo"});
+  EXPECT_EQ(inherited.size(), 8u * 4u);
+  EXPECT_EQ(rowsOfArms(abl / "per_study.csv", {"fine_tuned", "de_novo"}), inherited);
+  EXPECT_EQ(rowsOfArms(abl / "per_study.csv", {"frozen_encoder"}).size(), 4u * 4u);
+
+  // Both files are checked before any work, and every problem is reported at once.
+  test::writeFile(d / "bad1.toml", "inherit = \"" + kTiny.string() + "\"\nname = \"b1\"\n[train]\nlr = -1\n");
+  test::writeFile(d / "bad2.toml", "inherit = \"" + kTiny.string() + "\"\nname = \"b2\"\n[trian]\n");
+  r = test::runCli("run '" + (d / "bad1.toml").string() + "' '" + (d / "bad2.toml").string() + "'" + common);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("bad1.toml"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[train] lr"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad2.toml"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean [train]"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "res" / "b1"));
+}
