@@ -7,6 +7,8 @@
 #                 `long`; installs Slurm for the cluster test)
 #   make test-long  build, then run the long tier (ctest -L long: checks that train a model)
 #   make demo     build, then run the three demo experiments on the built-in synthetic cohorts
+#   make sources  build, then retrain the demo's shipped source models (experiments/demo/sources/)
+#                 from the built-in cohorts and update their files and hashes
 #   make bench    build, then run mstransfer_bench
 #   make slurm-up / slurm-down   a one-node Slurm on localhost (tools/local_slurm.sh)
 #   make install  install the binary and its figure script under PREFIX (default /usr/local)
@@ -37,7 +39,7 @@ BENCH_PACKAGES = python3-torch python3-nibabel python3-scipy python3-h5py
 
 PREFIX     ?= /usr/local
 
-.PHONY: deps deps-bench deps-slurm configure build test test-long demo bench install clean slurm-up slurm-down
+.PHONY: deps deps-bench deps-slurm configure build test test-long demo sources bench install clean slurm-up slurm-down
 
 deps:
 	@bash tools/install_deps.sh $(DEB_PACKAGES)
@@ -75,6 +77,11 @@ test-long: build
 demo: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target mstransfer
 	@bash tools/demo.sh $(BUILD)
+
+# The demo's source models, rebuilt by their recipe (experiments/demo/sources/recipe.toml).
+sources: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target mstransfer
+	@bash tools/build_sources.sh $(BUILD)
 
 # PREFIX/bin/mstransfer and PREFIX/share/mstransfer/plot_results.py (found relative to the binary).
 install: configure

@@ -41,6 +41,8 @@ int runRun(const Args& args) {
       "device", po::value(&device)->default_value("cpu"), "cpu or cuda")(
       "dry-run", po::bool_switch(&ro.dryRun), "print the runs (id first) with their status and exit")(
       "no-report", "skip rebuilding tables and figures at the end")(
+      "sources-only", po::bool_switch(&ro.sourcesOnly), "train the experiment's source models ([source.pretrain], "
+                                                        "[sources.NAME.pretrain]) and stop")(
       "no-progress", "no progress bars (logs only)")(
       "run-id", po::value(&ro.onlyRun), "execute only this planned run (id from --dry-run) in this process; the runner "
                                         "starts one such child process per run")(

@@ -1,6 +1,10 @@
 #include "lib/core/Hash.h"
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "lib/core/Error.h"
 
 namespace mst {
 
@@ -40,5 +44,12 @@ std::string hex64(uint64_t v) {
 std::string Hasher::hex() const { return hex64(h_); }
 
 uint64_t hashString(const std::string& s) { return Hasher().str(s).value(); }
+
+std::string fileHash(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw InputError("'" + path + "': cannot read the file to hash it");
+  const std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  return "fnv1a64:" + Hasher().bytes(bytes.data(), bytes.size()).hex();
+}
 
 }  // namespace mst

@@ -24,5 +24,8 @@ class Hasher {
 
 std::string hex64(uint64_t v);
 uint64_t hashString(const std::string& s);
+// "fnv1a64:<16 hex digits>" of a file's bytes (checkpoints' weights_hash); throws InputError naming
+// the file when it cannot be read.
+std::string fileHash(const std::string& path);
 
 }  // namespace mst

@@ -58,7 +58,8 @@ struct DataSpec {
 
 struct SourceSpec {
   std::string name = "default";
-  std::filesystem::path checkpoint;    // an existing model, or pretraining:
+  std::filesystem::path checkpoint;    // an existing model (checked against checkpoint_hash when given,
+  std::string checkpointHash;          //   and against its sidecar's weights_hash), or pretraining:
   bool pretrain = false;
   DataSpec data;
   int trainStudies = 0;                // 0: all but the held-out test studies

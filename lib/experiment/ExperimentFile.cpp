@@ -38,6 +38,8 @@ SourceSpec readSource(Section& s, const std::string& name, const std::filesystem
   src.name = name;
   const std::string ck = s.string("checkpoint", "");
   if (!ck.empty()) src.checkpoint = resolveAgainst(base, ck);
+  src.checkpointHash = s.string("checkpoint_hash", "");
+  if (!src.checkpointHash.empty() && ck.empty()) s.problem("checkpoint_hash", "needs checkpoint = \"model.pt\"");
   Section p = s.sub("pretrain");
   src.pretrain = p.present();
   if (src.pretrain) {
@@ -294,6 +296,7 @@ nlohmann::json resolvedJson(const Experiment& e) {
   nlohmann::json srcs = nlohmann::json::object();
   for (const auto& [n, s] : e.sources)
     srcs[n] = {{"checkpoint", s.checkpoint.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.checkpoint.string())},
+               {"checkpoint_hash", s.checkpointHash.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.checkpointHash)},
                {"pretrain", s.pretrain}, {"data", s.data.describe()},
                {"train_studies", s.trainStudies}, {"test_studies", s.testStudies}, {"val_studies", s.valStudies},
                {"seed", s.seed},

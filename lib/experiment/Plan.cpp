@@ -7,6 +7,7 @@
 
 #include "lib/config/Json.h"
 #include "lib/core/Error.h"
+#include "lib/core/Fs.h"
 #include "lib/core/Hash.h"
 #include "lib/core/Random.h"
 #include "lib/experiment/ExperimentParts.h"
@@ -128,7 +129,27 @@ RunSpec sourceRun(const Experiment& e, const std::string& name, const SourceSpec
 struct SourceRefs {
   std::map<std::string, std::string> runOf;                 // source name -> pretraining run id
   std::map<std::string, std::filesystem::path> checkpointOf;  // source name -> given checkpoint
+  std::map<std::string, std::string> hashOf;                  // source name -> its weights' fileHash
 };
+
+// A given checkpoint's weights hash, checked against the experiment file's checkpoint_hash and the
+// sidecar's weights_hash (written by every training); a mismatch is a problem naming both.
+std::string checkedCheckpointHash(const std::string& f, const std::string& name, const SourceSpec& s,
+                                  ProblemList& problems) {
+  const std::string actual = fileHash(s.checkpoint.string());
+  const std::string where = f + ": [source" + (name == "default" ? std::string() : " " + name) + "] ";
+  if (!s.checkpointHash.empty() && s.checkpointHash != actual)
+    problems.add(where + "checkpoint_hash: expected " + s.checkpointHash + " (the experiment file), got " + actual +
+                 " (the bytes of '" + s.checkpoint.string() + "'); rebuild it or update the hash");
+  const std::filesystem::path side = s.checkpoint.string() + ".json";  // the sidecar (lib/model/Checkpoint.h)
+  if (std::filesystem::exists(side)) {
+    const auto j = nlohmann::json::parse(readText(side), nullptr, false);
+    if (j.is_object() && j.contains("weights_hash") && j["weights_hash"] != actual)
+      problems.add(where + "checkpoint: '" + s.checkpoint.string() + "' has weights " + actual + ", its sidecar '" +
+                   side.string() + "' records " + j["weights_hash"].get<std::string>() + " (the two files do not belong together)");
+  }
+  return actual;
+}
 
 SourceRefs planSources(const Experiment& e, const std::filesystem::path& dataRoot, bool generate, int threads,
                        const std::set<std::string>& testSet, Plan& plan,
@@ -139,6 +160,7 @@ SourceRefs planSources(const Experiment& e, const std::filesystem::path& dataRoo
     if (!s.pretrain) {
       if (!std::filesystem::exists(s.checkpoint))
         problems.add(f + ": [source " + name + "] checkpoint: '" + s.checkpoint.string() + "' not found");
+      else refs.hashOf[name] = checkedCheckpointHash(f, name, s, problems);
       refs.checkpointOf[name] = s.checkpoint;
       continue;
     }
@@ -196,6 +218,7 @@ void planSweep(const Experiment& e, Split& sp, const SourceRefs& refs, Plan& pla
                             {"source_checkpoint", orNull(r.sourceCheckpoint.string())},
                             {"infer", config::toJson(e.infer)},
                             {"eval", config::toJson(e.eval)}};
+        if (!r.sourceCheckpoint.empty()) j["source_checkpoint_hash"] = refs.hashOf.count(arm.source) ? refs.hashOf.at(arm.source) : std::string();
         r.configJson = j.dump(2);
         char head[64];
         std::snprintf(head, sizeof head, "%s-n%d-r%d-", arm.name.c_str(), n, rep + 1);

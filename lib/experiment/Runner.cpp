@@ -475,7 +475,7 @@ struct Queue {
   size_t nRuns() const { return runs.size(); }
 };
 
-Queue buildQueue(std::vector<Stage>& xs) {
+Queue buildQueue(std::vector<Stage>& xs, bool sourcesOnly) {
   Queue q;
   std::map<std::string, size_t> sourceAt, runAt;
   std::vector<Queue::Item> later;
@@ -485,7 +485,7 @@ Queue buildQueue(std::vector<Stage>& xs) {
     for (const auto& r : x.runs)
       if (!r.sourceRunId.empty()) needed.insert(r.sourceRunId);
     for (const auto& s : x.plan.sources) {
-      if (!needed.count(s.id)) continue;
+      if (!needed.count(s.id) && !sourcesOnly) continue;
       if (!sourceAt.count(s.id)) {
         sourceAt[s.id] = q.sources.size();
         q.sources.push_back({&x, &s, {}});
@@ -535,7 +535,7 @@ void tally(const Queue::Item& it, Outcome out, bool sourceOk) {
 // model trains, the other workers train de-novo runs. Returns false when stopped early (tests'
 // MST_STOP_AFTER_RUNS).
 bool runAll(std::vector<Stage>& xs, const RunOptions& o, int perRun) {
-  Queue q = buildQueue(xs);
+  Queue q = buildQueue(xs, o.sourcesOnly);
   int total = 0, done = 0;
   for (const auto& x : xs) {
     total += x.sum.total;
@@ -620,8 +620,9 @@ Stage prepareStage(const Experiment& e, const RunOptions& opt) {
   fs::create_directories(x.expDir);
   writeTextAtomic(x.expDir / "experiment.json", e.resolvedJson);
   writePlanJson(x.expDir, x.plan);
-  x.runs = shardRuns(x.plan.runs, opt.shardK, opt.shardN);
+  if (!opt.sourcesOnly) x.runs = shardRuns(x.plan.runs, opt.shardK, opt.shardN);
   x.sum.total = static_cast<int>(x.runs.size());
+  if (opt.sourcesOnly) return x;
   const fs::path targetCache = cachePath(opt, "target", e.data, e.preprocess);
   cache::BuildOptions bo;
   bo.threads = opt.threads;
@@ -641,7 +642,9 @@ void finishStages(std::vector<Stage>& xs, const RunOptions& opt) {
                 " run(s) failed; the others are complete and kept:" + list;
       continue;
     }
-    if (opt.shardN > 1) {
+    if (opt.sourcesOnly) {
+      log::info(x.e->name, ": source models in ", (sharedDir(opt) / "sources").string());
+    } else if (opt.shardN > 1) {
       log::info(x.e->name, ": shard ", opt.shardK, "/", opt.shardN, " done; when every shard has finished: mstransfer report ",
                 x.expDir.string());
     } else if (opt.report) {

@@ -40,6 +40,7 @@ struct RunOptions {
   bool report = true;      // rebuild tables and figures at the end
   int stopAfterRuns = 0;   // for tests: stop (as if killed) after this many runs
   bool progress = true;    // progress bars of the runs (with --jobs 1)
+  bool sourcesOnly = false;  // train every planned source model (to its plateau) and stop: no sweep, no report
   // Child mode: execute only this planned run in this process (the runner starts one child
   // process per run; a Slurm task or a user may do the same).
   std::string onlyRun;

@@ -138,6 +138,17 @@ double msDiameter(Rng& rng, double maxD = 15.0) {
   return std::min(maxD, r.msDiameterMin + (r.msDiameterMax - r.msDiameterMin) * rng.beta(1.0, 6.0));
 }
 
+// New and enhancing lesions, the targets of the two active-lesion tasks: at least 2.5 voxels across on
+// the study's grid (5 mm at 2 mm, 3 mm at 1 mm), at most 12 mm, skewed small (median 6.4 mm at 2 mm).
+// Smaller ones are not resolved at the grid (a 4 mm lesion at 2 mm is one to four voxels after partial
+// volume) and cannot be learned or scored; FLAIR lesion loads keep their small ones as context.
+double activeMinDiameter(double spacingMm) { return std::max(ranges().msDiameterMin, ranges().activeMinVoxels * spacingMm); }
+
+double activeDiameter(Rng& rng, double spacingMm) {
+  const double lo = activeMinDiameter(spacingMm);
+  return lo + (std::max(lo, ranges().activeDiameterMax) - lo) * rng.beta(1.0, 3.0);
+}
+
 int msCount(Rng& rng, int maxCount) {
   // Widely varying lesion load: many studies with few lesions, a tail with many.
   if (rng.chance(0.08)) return 0;
@@ -257,7 +268,7 @@ void msLongitudinalStudy(const CohortOptions& o, Rng& rng, Subject& subject, Stu
     if (rng.chance(0.3)) b.radii = scalev(b.radii, rng.uniform(0.88, 1.12));  // growth or shrinkage
   const int nNew = rng.chance(0.25) ? 0 : rng.integer(1, R.newLesionsMax);
   for (int i = 0; i < nNew; ++i) {
-    const double d = msDiameter(rng, 12.0);
+    const double d = activeDiameter(rng, o.spacingMm);
     // A new lesion appears in normal-appearing white matter, away from the lesions of the prior visit.
     Blob b;
     for (int attempt = 0; attempt < 50; ++attempt) {
@@ -300,10 +311,11 @@ void msEnhancementStudy(const CohortOptions& o, Rng& rng, Subject& subject, Stud
   const int nEnh = rng.chance(0.2) ? 0 : rng.integer(1, R.enhancingMax);
   for (int i = 0; i < nEnh; ++i) {
     size_t at;
-    if (i < static_cast<int>(lesions.size()) && rng.chance(0.7)) {
+    const bool old = rng.chance(0.7);  // an existing lesion enhances, when one is large enough to resolve
+    if (old && i < static_cast<int>(lesions.size()) && st.lesions[static_cast<size_t>(i)].diameterMm >= activeMinDiameter(o.spacingMm)) {
       at = static_cast<size_t>(i);
     } else {  // an active lesion without an older FLAIR-visible history in the list
-      const double d = msDiameter(rng);
+      const double d = activeDiameter(rng, o.spacingMm);
       lesions.push_back(msLesion(subject, rng, d, msLocation(rng)));
       st.lesions.push_back({lesions.back().kind, d, false, false});
       at = lesions.size() - 1;
@@ -474,7 +486,7 @@ nlohmann::ordered_json optionsJson(const CohortOptions& o) {
   j["spacing_mm"] = o.spacingMm;
   j["skull"] = o.skull;
   j["longitudinal_mode"] = o.longitudinalMode;
-  j["generator_version"] = 2;  // 2: <subject>_regions.nii.gz
+  j["generator_version"] = 3;  // 2: <subject>_regions.nii.gz; 3: new and enhancing lesions resolvable on the grid
   return j;
 }
 }  // namespace

@@ -53,6 +53,7 @@ struct Ranges {
   int msLesionsMax = 60;
   double msDiameterMin = 3.0, msDiameterMax = 15.0;
   int newLesionsMax = 6;
+  double activeMinVoxels = 2.5, activeDiameterMax = 12.0;  // new and enhancing lesions (Cohorts.cpp)
   int enhancingMax = 5;
   int sourcePathologiesMin = 1, sourcePathologiesMax = 3;
   int metastasesMin = 1, metastasesMax = 8;

@@ -28,7 +28,7 @@ std::string resumeKey(const TrainJob& job) {
 }
 
 std::string sidecarJson(const TrainJob& job, const std::string& configHash, const LoopState& s, const std::string& status,
-                        const Vec3& trainedSpacing) {
+                        const Vec3& trainedSpacing, const std::string& weightsHash) {
   const TrainConfig& c = job.train;
   nlohmann::json j;
   j["model"] = config::toJson(job.model);
@@ -40,6 +40,7 @@ std::string sidecarJson(const TrainJob& job, const std::string& configHash, cons
   j["iterations"] = c.iterations;
   j["status"] = status;
   j["config_hash"] = configHash;
+  if (!weightsHash.empty()) j["weights_hash"] = weightsHash;  // of the .pt file's bytes (fileHash)
   j["best_val_f1"] = s.bestValF1 < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.bestValF1);
   j["best_iteration"] = s.bestIteration;
   j["val_metric"] = c.valMetric;

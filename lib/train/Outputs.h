@@ -24,7 +24,7 @@ std::string resumeKey(const TrainJob& job);
 // trainedSpacing: the voxel spacing (mm) the network saw: the median over its training studies of the
 // cached grid's spacing per axis; `predict` resamples new inputs to it.
 std::string sidecarJson(const TrainJob& job, const std::string& configHash, const LoopState& s, const std::string& status,
-                        const Vec3& trainedSpacing);
+                        const Vec3& trainedSpacing, const std::string& weightsHash = "");
 
 // Copies `from` to `to` atomically unless `to` already holds the same bytes.
 void exportCopy(const std::filesystem::path& from, const std::filesystem::path& to);

@@ -1,3 +1,4 @@
+#include "lib/core/Hash.h"
 #include "lib/train/Trainer.h"
 
 #include <torch/torch.h>
@@ -103,9 +104,9 @@ struct RunFiles {
     const auto bestPt = job.outDir / "best.pt", lastPt = job.outDir / "last.pt";
     exportCopy(store.bestFile(), bestPt);
     const Vec3 spacing = trainedSpacing();
-    writeTextAtomic(model::sidecar(bestPt), sidecarJson(job, configHash, st, "best", spacing));
+    writeTextAtomic(model::sidecar(bestPt), sidecarJson(job, configHash, st, "best", spacing, fileHash(bestPt.string())));
     model::saveStateDict(lastPt, finalWeights);
-    writeTextAtomic(model::sidecar(lastPt), sidecarJson(job, configHash, st, "finished", spacing));
+    writeTextAtomic(model::sidecar(lastPt), sidecarJson(job, configHash, st, "finished", spacing, fileHash(lastPt.string())));
   }
   // Median spacing per axis of the training studies' cached grids.
   Vec3 trainedSpacing() const {
