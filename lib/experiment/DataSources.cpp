@@ -24,7 +24,7 @@ DataSpec readData(Section& s, const std::filesystem::path& base, bool required) 
   DataSpec d;
   d.cohort = s.string("cohort", "");
   const std::string m = s.string("manifest", "");
-  if (!m.empty()) d.manifest = resolveAgainst(base, m);
+  if (!m.empty()) d.manifest = resolveAgainst(std::filesystem::absolute(base), m);  // the same for runner and children
   d.channels = s.strings("channels", {});
   d.preset = s.choice("preset", d.preset, {"demo", "paper"});
   d.synthCount = static_cast<int>(s.integer("count", 0));

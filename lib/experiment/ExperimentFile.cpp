@@ -37,7 +37,7 @@ SourceSpec readSource(Section& s, const std::string& name, const std::filesystem
   SourceSpec src;
   src.name = name;
   const std::string ck = s.string("checkpoint", "");
-  if (!ck.empty()) src.checkpoint = resolveAgainst(base, ck);
+  if (!ck.empty()) src.checkpoint = resolveAgainst(std::filesystem::absolute(base), ck);  // the same for runner and children
   src.checkpointHash = s.string("checkpoint_hash", "");
   if (!src.checkpointHash.empty() && ck.empty()) s.problem("checkpoint_hash", "needs checkpoint = \"model.pt\"");
   Section p = s.sub("pretrain");

@@ -215,7 +215,7 @@ void planSweep(const Experiment& e, Split& sp, const SourceRefs& refs, Plan& pla
                             {"train_ids", r.trainIds}, {"val_ids", r.valIds}, {"test_ids", r.testIds},
                             {"train", config::toJson(r.train, true)}, {"model", config::toJson(e.model)},
                             {"preprocess", config::toJson(e.preprocess, true)}, {"source_run", orNull(r.sourceRunId)},
-                            {"source_checkpoint", orNull(r.sourceCheckpoint.string())},
+                            {"source_checkpoint", orNull(r.sourceCheckpoint.filename().string())},
                             {"infer", config::toJson(e.infer)},
                             {"eval", config::toJson(e.eval)}};
         if (!r.sourceCheckpoint.empty()) j["source_checkpoint_hash"] = refs.hashOf.count(arm.source) ? refs.hashOf.at(arm.source) : std::string();

@@ -19,6 +19,19 @@ void merge(toml::table& into, const toml::table& from) {
   }
 }
 
+// Paths an inherited file gives (checkpoint, manifest) are relative to that file's folder, not to
+// the folder of the file that inherits it: they are made absolute before the merge.
+void anchorPaths(toml::table& t, const std::filesystem::path& dir) {
+  for (auto&& [k, v] : t) {
+    if (auto* sub = v.as_table()) {
+      anchorPaths(*sub, dir);
+    } else if ((k.str() == "checkpoint" || k.str() == "manifest") && v.is_string()) {
+      const std::filesystem::path p = *v.value<std::string>();
+      if (!p.empty() && p.is_relative()) v.as_string()->get() = std::filesystem::absolute(dir / p).lexically_normal().string();
+    }
+  }
+}
+
 toml::table loadRec(const std::filesystem::path& file, std::set<std::string>& chain) {
   const std::string key = std::filesystem::weakly_canonical(file).string();
   if (chain.count(key)) throw InputError("'" + file.string() + "': inherit cycle");
@@ -42,6 +55,7 @@ toml::table loadRec(const std::filesystem::path& file, std::set<std::string>& ch
       throw InputError("'" + basePath.string() + "': file not found (inherited by '" + file.string() + "': inherit = \"" +
                        *base + "\", resolved against that file's folder)");
     toml::table merged = loadRec(basePath, chain);
+    anchorPaths(merged, basePath.parent_path());
     t.erase("inherit");
     bool replaceArms = false;
     if (auto* ra = t.get("replace_arms")) {

@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "lib/core/Csv.h"
 #include "lib/core/Error.h"
 #include "lib/experiment/Experiment.h"
@@ -189,4 +191,71 @@ TEST(ExperimentPlan, AFixedValidationSetIsSharedByEveryRunAndDisjointFromTestAnd
     EXPECT_TRUE(anyHas(ex.problems(), "early_stop = true needs validation studies (a [validation] section)")) << ex.what();
     EXPECT_TRUE(anyHas(ex.problems(), "[source default]: early_stop = true needs validation studies")) << ex.what();
   }
+}
+
+// A path an inherited file gives (a source checkpoint, a manifest) is relative to that file's
+// folder, as when the file is run itself: experiments/ablations/ inherit experiments/demo/'s
+// shipped sources this way.
+TEST(ExperimentFile, InheritedPathsAreRelativeToTheFileThatGivesThem) {
+  test::TempDir d;
+  fs::create_directories(d / "base" / "models");
+  fs::create_directories(d / "child");
+  test::writeFile(d / "base" / "models" / "src.pt", "weights");
+  test::writeFile(d / "base" / "base.toml", R"(
+name = "base"
+[data]
+channels = ["flair"]
+manifest = "train.csv"
+[source]
+checkpoint = "models/src.pt"
+[test]
+count = 2
+[sweep]
+train_sizes = [2]
+[[arms]]
+name = "fine_tuned"
+init = "source"
+)");
+  test::writeFile(d / "child" / "child.toml", "inherit = \"../base/base.toml\"\nname = \"child\"\n");
+  const auto e = experiment::loadExperiment(d / "child" / "child.toml");
+  EXPECT_EQ(fs::weakly_canonical(e.sources.at("default").checkpoint), fs::weakly_canonical(d / "base" / "models" / "src.pt"));
+  EXPECT_EQ(fs::weakly_canonical(e.data.manifest).lexically_normal(), (fs::weakly_canonical(d / "base") / "train.csv"));
+}
+
+// The runner plans with the file as given, its children get its absolute path: a relative
+// checkpoint or manifest must resolve to the same definition either way (else every child
+// refuses to run: "the experiment file changed while the experiment was running").
+TEST(ExperimentFile, TheResolvedDefinitionDoesNotDependOnHowTheFileIsNamed) {
+  test::TempDir d;
+  fs::create_directories(d / "exp" / "models");
+  test::writeFile(d / "exp" / "models" / "src.pt", "weights");
+  test::writeFile(d / "exp" / "e.toml", R"(
+name = "e"
+[data]
+channels = ["flair"]
+manifest = "train.csv"
+[source]
+checkpoint = "models/src.pt"
+[test]
+count = 2
+[sweep]
+train_sizes = [2]
+[[arms]]
+name = "fine_tuned"
+init = "source"
+)");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(d / "");
+  const auto rel = experiment::loadExperiment("exp/e.toml");
+  fs::current_path(cwd);
+  const auto abs = experiment::loadExperiment(d / "exp" / "e.toml");
+  auto withoutFile = [](const std::string& j) {  // the file's own name aside, as the runner's plan hash
+    auto v = nlohmann::json::parse(j);
+    v.erase("file");
+    return v.dump();
+  };
+  EXPECT_EQ(rel.sources.at("default").checkpoint, abs.sources.at("default").checkpoint);
+  EXPECT_EQ(rel.data.manifest, abs.data.manifest);
+  EXPECT_TRUE(rel.sources.at("default").checkpoint.is_absolute());
+  EXPECT_EQ(withoutFile(rel.resolvedJson), withoutFile(abs.resolvedJson));
 }
