@@ -550,6 +550,7 @@ bool runAll(std::vector<Stage>& xs, const RunOptions& o, int perRun) {
   std::mutex mu;
   double totalPatches = 0;
   int trained = 0;
+  double runSeconds = 0;  // wall seconds of the trained runs: the ETA is their mean x runs left / jobs
   const auto start = std::chrono::steady_clock::now();
   parallelFor(q.sources.size() + q.runs.size(), o.jobs, [&](size_t i) {
     if (i < q.sources.size()) {
@@ -575,6 +576,7 @@ bool runAll(std::vector<Stage>& xs, const RunOptions& o, int perRun) {
     const auto& it = q.runs[i - q.sources.size()];
     const RunSpec& r = *it.r;
     const bool sourceOk = r.sourceRunId.empty() || board.waitOk(r.sourceRunId);
+    const auto runStart = std::chrono::steady_clock::now();
     Outcome out = Outcome::kFailed;
     if (sourceOk) {
       const fs::path logFile = o.jobs > 1 ? sharedRunDir(it.x->expDir, r.id) / "run.log" : fs::path();
@@ -585,11 +587,12 @@ bool runAll(std::vector<Stage>& xs, const RunOptions& o, int perRun) {
     if (out != Outcome::kTrained) return;
     const int c = ++trained;
     const double el = since(start);
+    runSeconds += since(runStart);
     const auto [patches, secs] = trainedPatches(sharedRunDir(it.x->expDir, r.id));
     totalPatches += patches;
     log::info("[", c + done, "/", total, "] ", r.id, xs.size() > 1 ? " (" + it.x->e->name + ")" : std::string(), " done (",
               static_cast<int>(patches / std::max(secs, 1e-9)), " patches/s; ", static_cast<int>(el), " s elapsed, about ",
-              static_cast<int>(el / c * (static_cast<double>(q.nRuns()) - c)), " s left)");
+              static_cast<int>(runSeconds / c * (static_cast<double>(q.nRuns()) - c) / o.jobs), " s left)");
   });
   if (trained > 0)
     log::info(trained, " runs trained on ", static_cast<int64_t>(totalPatches), " patches in ", static_cast<int>(since(start)),
