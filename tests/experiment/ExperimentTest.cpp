@@ -193,15 +193,12 @@ TEST(ExperimentPlan, AFixedValidationSetIsSharedByEveryRunAndDisjointFromTestAnd
   }
 }
 
-// A path an inherited file gives (a source checkpoint, a manifest) is relative to that file's
-// folder, as when the file is run itself: experiments/ablations/ inherit experiments/demo/'s
-// shipped sources this way.
-TEST(ExperimentFile, InheritedPathsAreRelativeToTheFileThatGivesThem) {
-  test::TempDir d;
-  fs::create_directories(d / "base" / "models");
-  fs::create_directories(d / "child");
-  test::writeFile(d / "base" / "models" / "src.pt", "weights");
-  test::writeFile(d / "base" / "base.toml", R"(
+namespace {
+// An experiment in DIR/FILE with a relative manifest and source checkpoint (DIR/models/src.pt, written).
+void writeCheckpointExperiment(const fs::path& dir, const std::string& file) {
+  fs::create_directories(dir / "models");
+  test::writeFile(dir / "models" / "src.pt", "weights");
+  test::writeFile(dir / file, R"(
 name = "base"
 [data]
 channels = ["flair"]
@@ -216,6 +213,16 @@ train_sizes = [2]
 name = "fine_tuned"
 init = "source"
 )");
+}
+}  // namespace
+
+// A path an inherited file gives (a source checkpoint, a manifest) is relative to that file's
+// folder, as when the file is run itself: experiments/ablations/ inherit experiments/demo/'s
+// shipped sources this way.
+TEST(ExperimentFile, InheritedPathsAreRelativeToTheFileThatGivesThem) {
+  test::TempDir d;
+  writeCheckpointExperiment(d / "base", "base.toml");
+  fs::create_directories(d / "child");
   test::writeFile(d / "child" / "child.toml", "inherit = \"../base/base.toml\"\nname = \"child\"\n");
   const auto e = experiment::loadExperiment(d / "child" / "child.toml");
   EXPECT_EQ(fs::weakly_canonical(e.sources.at("default").checkpoint), fs::weakly_canonical(d / "base" / "models" / "src.pt"));
@@ -227,23 +234,7 @@ init = "source"
 // refuses to run: "the experiment file changed while the experiment was running").
 TEST(ExperimentFile, TheResolvedDefinitionDoesNotDependOnHowTheFileIsNamed) {
   test::TempDir d;
-  fs::create_directories(d / "exp" / "models");
-  test::writeFile(d / "exp" / "models" / "src.pt", "weights");
-  test::writeFile(d / "exp" / "e.toml", R"(
-name = "e"
-[data]
-channels = ["flair"]
-manifest = "train.csv"
-[source]
-checkpoint = "models/src.pt"
-[test]
-count = 2
-[sweep]
-train_sizes = [2]
-[[arms]]
-name = "fine_tuned"
-init = "source"
-)");
+  writeCheckpointExperiment(d / "exp", "e.toml");
   const fs::path cwd = fs::current_path();
   fs::current_path(d / "");
   const auto rel = experiment::loadExperiment("exp/e.toml");
