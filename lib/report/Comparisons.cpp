@@ -2,6 +2,7 @@
 // (repeats averaged), with Holm's adjustment over the experiment's family.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "lib/core/Csv.h"
 #include "lib/core/Fs.h"
@@ -92,13 +93,67 @@ std::string testLabel(const std::string& test) {
   return "two-level bootstrap over training runs and test studies";
 }
 
+std::string verdict(const Comparison& c, const CellFlags& flags) {
+  for (const auto& arm : {c.ref, c.arm}) {
+    const auto f = flags.find({arm, c.size});
+    if (f != flags.end() && (f->second.cap || f->second.neverLearned)) return "not converged";
+  }
+  if (!c.tl.low || !c.tl.high || !std::isfinite(*c.tl.low) || !std::isfinite(*c.tl.high)) return "undefined";
+  if (*c.tl.low > 0) return c.ref + " higher";
+  if (*c.tl.high < 0) return c.arm + " higher";
+  return "no difference";
+}
+
+namespace {
+double halfWidth(const Comparison& c) {
+  return c.tl.low && c.tl.high ? (*c.tl.high - *c.tl.low) / 2 : NAN;
+}
+std::string fixed2(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.2f", v);
+  return b;
+}
+}  // namespace
+
+std::string verdictMarkdown(const ExperimentInfo& info, const std::vector<Comparison>& cmps, const CellFlags& flags) {
+  if (cmps.empty()) return "";
+  std::string md = "Each comparison at " + fmt(100 * info.paired.ciLevel) +
+                   " %: the difference (first arm minus second) with the two-level bootstrap interval over "
+                   "training runs and test studies, its half-width against the target of " + fmt(info.planHalfWidth) +
+                   " ([stats] plan_half_width), and what it shows. \"not converged\": a run of either cell reached "
+                   "its iteration cap while improving or never learned, so no effect is read.\n\n"
+                   "| n train | metric | arms | difference [CI] | half-width | runs | verdict |\n|---:|---|---|---|---:|---|---|\n";
+  int within = 0, defined = 0;
+  for (const auto& c : cmps) {
+    const double hw = halfWidth(c);
+    if (std::isfinite(hw)) {
+      ++defined;
+      within += hw <= info.planHalfWidth + 1e-12;
+    }
+    std::string h = "n/a";
+    if (std::isfinite(hw)) {
+      char b[32];
+      std::snprintf(b, sizeof b, "%.2f", hw);
+      h = std::string(b) + (hw > info.planHalfWidth + 1e-12 ? " (wide)" : "");
+    }
+    md += "| " + std::to_string(c.size) + " | " + c.metric + " | " + c.ref + " - " + c.arm + " | " +
+          fixed2(c.tl.meanDiff.value_or(NAN)) + " [" + fixed2(c.tl.low.value_or(NAN)) + ", " +
+          fixed2(c.tl.high.value_or(NAN)) + "] | " + h + " | " + std::to_string(c.tl.nRunsA) + " / " +
+          std::to_string(c.tl.nRunsB) + " | " + verdict(c, flags) + " |\n";
+  }
+  md += "\n" + std::to_string(within) + " of " + std::to_string(defined) + " intervals have a half-width of at most " +
+        fmt(info.planHalfWidth) + ".\n";
+  return md;
+}
+
 void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps,
-                      double ciLevel) {
+                      double ciLevel, const CellFlags& flags) {
   std::string out = csvLine({"task", "train_size", "metric", "arm_a", "arm_b", "n_pairs", "n_dropped", "n_runs_a",
                              "n_runs_b", "mean_a", "se_a", "mean_b", "se_b", "mean_diff", "ci_low", "ci_high",
                              "ci_level", "ci_method", "run_sd_a", "run_sd_b", "study_sd", "p_two_level",
                              "p_two_level_holm", "t", "df", "t_p", "t_p_holm", "wilcoxon_statistic", "wilcoxon_p",
-                             "wilcoxon_p_holm", "wilcoxon_method", "cohen_dz", "rank_biserial"});
+                             "wilcoxon_p_holm", "wilcoxon_method", "cohen_dz", "rank_biserial", "half_width", "verdict"});
   const std::string level = fmt(ciLevel);
   for (const auto& c : cmps) {
     const std::string method = c.tl.method + ", percentile, " + std::to_string(c.tl.resamples) + " resamples";
@@ -110,7 +165,8 @@ void writeComparisons(const std::filesystem::path& expDir, const std::string& ta
                     fmt(c.tl.studySd), fmt(c.tl.p.value_or(NAN)), fmt(c.holmTl), fmt(c.r.t.t.value_or(NAN)),
                     fmt(c.r.t.df.value_or(NAN)), fmt(c.r.t.p.value_or(NAN)), fmt(c.holmT),
                     fmt(c.r.w.statistic.value_or(NAN)), fmt(c.r.w.p.value_or(NAN)), fmt(c.holmW), c.r.w.method,
-                    fmt(c.r.cohenDz.value_or(NAN)), fmt(c.r.rankBiserial.value_or(NAN))});
+                    fmt(c.r.cohenDz.value_or(NAN)), fmt(c.r.rankBiserial.value_or(NAN)), fmt(halfWidth(c)),
+                    verdict(c, flags)});
   }
   writeTextAtomic(expDir / "comparisons.csv", out);
 }

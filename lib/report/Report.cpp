@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct ReportSections {
-  std::string design, lesion, fp, sources, training, caveats, efficiency, planning;
+  std::string design, lesion, fp, sources, training, caveats, efficiency, planning, verdicts;
 };
 
 void refuseIncomplete(const fs::path& expDir, const ReportResult& res) {
@@ -73,6 +73,7 @@ void writeReportMd(const fs::path& expDir, const ExperimentInfo& info, const Rep
   md << "# " << info.task << "\n\n" << info.description << "\n\n" << s.design;
   md << "## Results\n\n### Lesion-wise sensitivity and PPV per test study\n\n" << readText(expDir / "table.md") << "\n";
   if (res.figure) md << "![sensitivity and PPV against training-set size](figure.png)\n\n";
+  if (!s.verdicts.empty()) md << "### Verdicts\n\n" << s.verdicts << "\n";
   if (!s.efficiency.empty()) {
     md << "### Studies saved by transfer\n\n" << s.efficiency << "\n";
     if (fs::exists(expDir / "efficiency.png"))
@@ -121,12 +122,13 @@ ReportResult buildReport(const fs::path& expDir) {
   writePerStudy(expDir, info.task, rows);
   const Pooled pooled = writeSummary(expDir, info, rows, sizes);
   const auto cmps = compareArms(info, rows, sizes);
-  writeComparisons(expDir, info.task, cmps, info.paired.ciLevel);
-  ReportSections sections;
-  sections.efficiency = efficiencyMarkdown(writeEfficiency(expDir, info, rows));
-  sections.planning = writePlanning(expDir, info, cmps);
   const auto training = loadTraining(runDirs), sourceTraining = loadTraining(sourceDirs);
   const CellFlags flags = cellFlags(training);
+  writeComparisons(expDir, info.task, cmps, info.paired.ciLevel, flags);
+  ReportSections sections;
+  sections.verdicts = verdictMarkdown(info, cmps, flags);
+  sections.efficiency = efficiencyMarkdown(writeEfficiency(expDir, info, rows));
+  sections.planning = writePlanning(expDir, info, cmps);
   writeTables(expDir, info, sizes, pooled, cmps, flags);
   std::vector<RunTraining> all = sourceTraining;
   all.insert(all.end(), training.begin(), training.end());

@@ -98,9 +98,22 @@ Pooled writeSummary(const std::filesystem::path& expDir, const ExperimentInfo& i
 
 // Comparisons.cpp: Holm over the family (all sizes x arms, per metric and test).
 std::vector<Comparison> compareArms(const ExperimentInfo& info, const std::vector<Row>& rows, const std::set<int>& sizes);
-// ci_low/ci_high: percentile bootstrap CI of mean_diff at ci_level; t, df: paired t; wilcoxon_statistic: min(W+, W-).
+// How the runs of a cell (arm, size) stopped (Budget.cpp: cellFlags).
+struct CellFlag {
+  bool cap = false, neverLearned = false, fixedBudget = false;
+};
+using CellFlags = std::map<std::pair<std::string, int>, CellFlag>;  // (arm, size)
+// What a comparison shows at its CI level: "<arm_a> higher" or "<arm_b> higher" (the CI of
+// mean_diff = a - b excludes 0), "no difference" (it includes 0), "not converged" (a run of either
+// cell reached its cap while improving, or never learned: no effect may be read) or "undefined".
+std::string verdict(const Comparison& c, const CellFlags& flags);
+// ci_low/ci_high: percentile bootstrap CI of mean_diff at ci_level; t, df: paired t; wilcoxon_statistic: min(W+, W-);
+// half_width: (ci_high - ci_low) / 2; verdict: verdict().
 void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps,
-                      double ciLevel);
+                      double ciLevel, const CellFlags& flags);
+// report.md's verdict table: per size and metric, the difference with its CI, the half-width against
+// `target` ([stats] plan_half_width) and the verdict.
+std::string verdictMarkdown(const ExperimentInfo& info, const std::vector<Comparison>& cmps, const CellFlags& flags);
 
 // Efficiency.cpp: efficiency.csv (the de-novo-equivalent training size of each arm's value) and
 // report.md's sentences; Planning in report.md: variance components and runs/studies for a CI width.
@@ -124,10 +137,6 @@ struct RunTraining {
   int64_t iterations = 0, maxIterations = 0, bestIteration = 0;
   double trainSeconds = 0, bestVal = NAN;
 };
-struct CellFlag {
-  bool cap = false, neverLearned = false, fixedBudget = false;
-};
-using CellFlags = std::map<std::pair<std::string, int>, CellFlag>;  // (arm, size)
 std::vector<RunTraining> loadTraining(const std::vector<std::filesystem::path>& runDirs);
 CellFlags cellFlags(const std::vector<RunTraining>& runs);
 // budget.csv (every evaluation of every run and source) and training.csv (one row per run).

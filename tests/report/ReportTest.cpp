@@ -207,6 +207,16 @@ TEST(Report, CellsShowWhatTheyRestOnFlagsNAndTrainingBudget) {
   const std::string report = test::readFile(e / "report.md");
   EXPECT_NE(report.find("| 10 | fine_tuned | 1 | 1 cap | 800 | 1200 | 1.5 |"), std::string::npos) << report;
   EXPECT_NE(report.find("| 5 | de_novo | 1 | 1 plateau |"), std::string::npos);
+  // A cap or never-learned run in either cell: no effect is read from the comparison.
+  const CsvTable cmp = readCsv(e / "comparisons.csv");
+  int atTen = 0;
+  for (size_t i = 0; i < cmp.rows.size(); ++i)
+    if (cell(cmp, i, "train_size") == "10") {
+      EXPECT_EQ(cell(cmp, i, "verdict"), "not converged") << cell(cmp, i, "metric");
+      ++atTen;
+    }
+  EXPECT_GT(atTen, 0);
+  EXPECT_NE(report.find("### Verdicts"), std::string::npos);
 }
 
 namespace {

@@ -111,6 +111,24 @@ TEST_F(TwoLevelReport, ComparisonsMatchTheNumpyReference) {
   EXPECT_EQ(checked, 4);  // two metrics x two sizes
 }
 
+TEST_F(TwoLevelReport, EachComparisonStatesItsHalfWidthAndWhatItShows) {
+  const CsvTable cmp = readCsv(e / "comparisons.csv");
+  const std::string md = test::readFile(e / "report.md");
+  ASSERT_NE(md.find("### Verdicts"), std::string::npos) << md;
+  for (size_t i = 0; i < cmp.rows.size(); ++i) {
+    const double lo = std::stod(at(cmp, i, "ci_low")), hi = std::stod(at(cmp, i, "ci_high"));
+    SCOPED_TRACE(at(cmp, i, "metric") + " n " + at(cmp, i, "train_size"));
+    EXPECT_NEAR(std::stod(at(cmp, i, "half_width")), (hi - lo) / 2, 1e-9);
+    // mean_diff = arm_a - arm_b: a CI above 0 says arm_a is higher, below 0 arm_b, across 0 neither.
+    const std::string want = lo > 0 ? at(cmp, i, "arm_a") + " higher"
+                                    : hi < 0 ? at(cmp, i, "arm_b") + " higher" : std::string("no difference");
+    EXPECT_EQ(at(cmp, i, "verdict"), want);
+    EXPECT_NE(md.find("| " + at(cmp, i, "train_size") + " | " + at(cmp, i, "metric") + " | "), std::string::npos);
+  }
+  // The default target (plan_half_width 0.05) is stated with the count that meets it.
+  EXPECT_NE(md.find("intervals have a half-width of at most 0.05"), std::string::npos) << md;
+}
+
 TEST_F(TwoLevelReport, PlanningMatchesTheReferenceFormulaAndItsSimulation) {
   const CsvTable plan = readCsv(e / "planning.csv");
   ASSERT_EQ(plan.rows.size(), 4u);
