@@ -2,7 +2,6 @@
 // (repeats averaged), with Holm's adjustment over the experiment's family.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "lib/core/Csv.h"
 #include "lib/core/Fs.h"
@@ -108,12 +107,7 @@ namespace {
 double halfWidth(const Comparison& c) {
   return c.tl.low && c.tl.high ? (*c.tl.high - *c.tl.low) / 2 : NAN;
 }
-std::string fixed2(double v) {
-  if (!std::isfinite(v)) return "n/a";
-  char b[32];
-  std::snprintf(b, sizeof b, "%+.2f", v);
-  return b;
-}
+std::string fixed2(double v) { return decimals(v, 2, true); }
 }  // namespace
 
 std::string verdictMarkdown(const ExperimentInfo& info, const std::vector<Comparison>& cmps, const CellFlags& flags) {
@@ -131,12 +125,7 @@ std::string verdictMarkdown(const ExperimentInfo& info, const std::vector<Compar
       ++defined;
       within += hw <= info.planHalfWidth + 1e-12;
     }
-    std::string h = "n/a";
-    if (std::isfinite(hw)) {
-      char b[32];
-      std::snprintf(b, sizeof b, "%.2f", hw);
-      h = std::string(b) + (hw > info.planHalfWidth + 1e-12 ? " (wide)" : "");
-    }
+    const std::string h = decimals(hw) + (std::isfinite(hw) && hw > info.planHalfWidth + 1e-12 ? " (wide)" : "");
     md += "| " + std::to_string(c.size) + " | " + c.metric + " | " + c.ref + " - " + c.arm + " | " +
           fixed2(c.tl.meanDiff.value_or(NAN)) + " [" + fixed2(c.tl.low.value_or(NAN)) + ", " +
           fixed2(c.tl.high.value_or(NAN)) + "] | " + h + " | " + std::to_string(c.tl.nRunsA) + " / " +

@@ -76,13 +76,6 @@ double frocArea(std::vector<std::pair<double, double>> pts, double maxFp) {
   return area / maxFp;
 }
 
-std::string twoDecimals(double v) {
-  if (!std::isfinite(v)) return "n/a";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.2f", v);
-  return b;
-}
-
 }  // namespace
 
 double averagePrecision(const std::vector<SweepPoint>& sweep) {
@@ -191,7 +184,7 @@ std::string writeLesionTable(const fs::path& expDir, const ExperimentInfo& info,
                             "n_pred_lesions", "tp_pred", "ppv_pooled", "lesion_ap_mean", "froc_area", "froc_max_fp",
                             "volume_pearson_r", "volume_bias_mm3", "volume_loa_low_mm3", "volume_loa_high_mm3"});
   std::string md = "| n train | arm | studies | pooled sensitivity | pooled PPV | lesion-wise AP | FROC area (≤ " +
-                   twoDecimals(info.frocMaxFp) + " FP) | volume r | volume bias [LoA] mm³ |\n|---:|---|---:|---|---|---|---|---|---|\n";
+                   decimals(info.frocMaxFp) + " FP) | volume r | volume bias [LoA] mm³ |\n|---:|---|---:|---|---|---|---|---|---|\n";
   for (int size : sizes)
     for (const auto& arm : info.arms) {
       int64_t nT = 0, tpT = 0, nP = 0, tpP = 0;
@@ -225,17 +218,17 @@ std::string writeLesionTable(const fs::path& expDir, const ExperimentInfo& info,
                      std::to_string(tpT), fmt(sensP), std::to_string(nP), std::to_string(tpP), fmt(ppvP), fmt(apMean),
                      fmt(area), fmt(info.frocMaxFp), fmt(r.value_or(NAN)), fmt(ba.bias.value_or(NAN)),
                      fmt(ba.low.value_or(NAN)), fmt(ba.high.value_or(NAN))});
-      md += "| " + std::to_string(size) + " | " + arm + " | " + std::to_string(a.size()) + " | " + twoDecimals(sensP) +
-            " (" + std::to_string(tpT) + "/" + std::to_string(nT) + ") | " + twoDecimals(ppvP) + " (" +
-            std::to_string(tpP) + "/" + std::to_string(nP) + ") | " + twoDecimals(apMean) + " | " + twoDecimals(area) +
-            " | " + twoDecimals(r.value_or(NAN)) + " | ";
+      md += "| " + std::to_string(size) + " | " + arm + " | " + std::to_string(a.size()) + " | " + decimals(sensP) +
+            " (" + std::to_string(tpT) + "/" + std::to_string(nT) + ") | " + decimals(ppvP) + " (" +
+            std::to_string(tpP) + "/" + std::to_string(nP) + ") | " + decimals(apMean) + " | " + decimals(area) +
+            " | " + decimals(r.value_or(NAN)) + " | ";
       char b2[96];
       if (ba.bias && ba.low) std::snprintf(b2, sizeof b2, "%.0f [%.0f, %.0f] |\n", *ba.bias, *ba.low, *ba.high);
       else std::snprintf(b2, sizeof b2, "n/a |\n");
       md += b2;
     }
   writeTextAtomic(expDir / "lesion_level.csv", ll);
-  return md + kLesionLevelNote + twoDecimals(info.frocMaxFp) +
+  return md + kLesionLevelNote + decimals(info.frocMaxFp) +
          " and divided by it ([stats] froc_max_fp): 1 is every lesion found without a false positive. Volume: "
          "Pearson r of total lesion volume per study (predicted against true) and Bland-Altman bias (predicted "
          "minus true) with 95% limits of agreement.\n";
@@ -325,7 +318,7 @@ std::string strataMarkdown(const ExperimentInfo& info, const std::set<int>& size
       for (const auto& n : names) {
         auto it = merged.find({size, arm, kind, n});
         const Count t = it == merged.end() ? Count{} : it->second.first;
-        md += " " + (t.n ? twoDecimals(static_cast<double>(t.hit) / t.n) : std::string("–")) + " (" +
+        md += " " + (t.n ? decimals(static_cast<double>(t.hit) / t.n) : std::string("–")) + " (" +
               std::to_string(t.hit) + "/" + std::to_string(t.n) + ") |";
       }
       md += "\n";

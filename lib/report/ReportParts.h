@@ -85,6 +85,8 @@ std::vector<std::filesystem::path> plannedRunDirs(const std::filesystem::path& e
 
 // Summary.cpp
 std::string fmt(double v);  // "%.6g", empty when not finite
+// Fixed decimals for report.md ("0.42"; with sign "+0.42"), "n/a" when not finite.
+std::string decimals(double v, int places = 2, bool sign = false);
 std::map<std::string, double> perStudyMeans(const std::vector<Row>& rows, const std::string& arm, int size,
                                             const std::string& metric);  // study -> mean over repeats
 // Study keys ("subject/session") of the cells (arm, size), sorted; and one cell's values [run][study]

@@ -1,5 +1,6 @@
 // per_study.csv and summary.csv.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "lib/core/Csv.h"
@@ -12,6 +13,13 @@ namespace mst::report {
 namespace fs = std::filesystem;
 
 std::string fmt(double v) { return csvNumber(v); }
+
+std::string decimals(double v, int places, bool sign) {
+  if (!std::isfinite(v)) return "n/a";
+  char b[48];
+  std::snprintf(b, sizeof b, sign ? "%+.*f" : "%.*f", places, v);
+  return b;
+}
 
 std::map<std::string, double> perStudyMeans(const std::vector<Row>& rows, const std::string& arm, int size,
                                             const std::string& metric) {
