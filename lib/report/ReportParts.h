@@ -114,7 +114,7 @@ std::string verdict(const Comparison& c, const CellFlags& flags);
 void writeComparisons(const std::filesystem::path& expDir, const std::string& task, const std::vector<Comparison>& cmps,
                       double ciLevel, const CellFlags& flags);
 // report.md's verdict table: per size and metric, the difference with its CI, the half-width against
-// `target` ([stats] plan_half_width) and the verdict.
+// info.planHalfWidth ([stats] plan_half_width) and the verdict.
 std::string verdictMarkdown(const ExperimentInfo& info, const std::vector<Comparison>& cmps, const CellFlags& flags);
 
 // Efficiency.cpp: efficiency.csv (the de-novo-equivalent training size of each arm's value) and
