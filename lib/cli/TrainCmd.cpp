@@ -170,6 +170,7 @@ int runPredict(const Args& args) {
   std::string modelPath, manifest, input, out, cacheFile, device;
   int threads = 1;
   infer::InferConfig ic;
+  std::vector<int64_t> window;
   opts.add_options()("model", po::value(&modelPath)->required(), "checkpoint (.pt with its .pt.json)")(
       "manifest", po::value(&manifest), "studies to predict (a manifest CSV)")(
       "input", po::value(&input), "or a folder of CASE_0000.nii.gz, CASE_0001.nii.gz, ... (nnU-Net naming: one file per "
@@ -180,6 +181,9 @@ int runPredict(const Args& args) {
       "no-gaussian", "uniform instead of Gaussian window weighting")(
       "mirror", po::bool_switch(&ic.mirror), "mirroring test-time augmentation (8 flips)")(
       "window-batch", po::value(&ic.windowBatch)->default_value(2), "windows per forward pass")(
+      "window", po::value(&window)->multitoken(),
+      "window size: X Y Z voxels, or one size for all axes (default: the model's training patch; a window as "
+      "large as the volume predicts it in one pass)")(
       "threshold", po::value(&ic.threshold)->default_value(0.5, "0.5"), "probability threshold of the mask")(
       "min-component-voxels", po::value(&ic.minComponentVoxels)->default_value(0),
       "remove mask components smaller than this")(
@@ -193,6 +197,11 @@ int runPredict(const Args& args) {
                  opts, args, vm))
     return 0;
   ic.gaussian = !vm.count("no-gaussian");
+  if (!window.empty()) {
+    if (window.size() != 1 && window.size() != 3)
+      throw InputError("predict: --window: expected 1 or 3 sizes, got " + std::to_string(window.size()));
+    for (size_t a = 0; a < 3; ++a) ic.window[a] = window[window.size() == 1 ? 0 : a];
+  }
   validateAsOptions([&] { ic.validate("--"); });
   if (threads < 1) throw InputError("predict: --threads: expected >= 1, got " + std::to_string(threads));
   if (manifest.empty() == input.empty())

@@ -35,6 +35,8 @@ enum FieldFlags : unsigned {
   kIdentity = 0,     // changes the result: part of every config hash and run id
   kOperational = 1,  // recorded, but does not change the result (logging, checkpoint cadence, threads)
   kDerived = 2,      // set by the program (planner, CLI), never read from an experiment file's section
+  kSparse = 4,       // written to JSON only when it differs from its type's empty value (0, "", {}): a setting
+                     // added after runs were recorded leaves the ids of runs that do not use it unchanged
 };
 
 using Choices = std::initializer_list<const char*>;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lib/config/Fields.h"
+#include "lib/core/Volume.h"
 
 namespace mst::infer {
 
@@ -15,6 +16,9 @@ struct InferConfig {
   bool mirror = false;             // test-time augmentation: average over flips of `mirrorAxes`
   std::vector<int> mirrorAxes{0, 1, 2};  // 0 = x, 1 = y, 2 = z
   int windowBatch = 2;             // windows per forward pass
+  // Window size (x, y, z voxels); 0 on an axis: the training patch's. A window at least as large as the
+  // volume predicts it in one pass (zero-padded), without the seams and the overlap of smaller windows.
+  Size3 window{0, 0, 0};
   double threshold = 0.5;          // on the sigmoid probability
   int64_t minComponentVoxels = 0;  // connected components (26) below this size are removed from the mask
   // Non-empty: training runs choose min_component_voxels among these on their validation studies (at
@@ -27,6 +31,8 @@ struct InferConfig {
                                     // "fp16" (CUDA; on a CPU it runs fp32)
 
   void validate(const std::string& where) const;  // throws InputError naming the field
+  // The window used with a model trained on `patch`: `window`, with the patch on its 0 axes.
+  Size3 windowFor(const Size3& patch) const;
 
   template <class V>
   void fields(V& v) {
@@ -35,6 +41,7 @@ struct InferConfig {
     v("mirror", mirror);
     v("mirror_axes", mirrorAxes);
     v("window_batch", windowBatch);
+    v("window", window, config::kSparse);
     v("threshold", threshold);
     v("min_component_voxels", minComponentVoxels);
     v("min_component_choices", minComponentChoices);

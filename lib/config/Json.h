@@ -31,6 +31,7 @@ class JsonWriter {
   template <class T>
   void operator()(const char* key, const T& value, unsigned flags = kIdentity) {
     if (skip(flags)) return;
+    if ((flags & kSparse) && value == T{}) return;
     out[key] = encode(value);
   }
   void pair(const char* key, const double& a, const double& b, unsigned flags = kIdentity) {

@@ -89,7 +89,7 @@ PredictReport predictFromCache(const std::filesystem::path& checkpoint, const ca
   if (ic.precision == "fp16" && o.device != "cuda") ic.precision = "fp32";  // CPU autocast has no fp16
   for (int s : which) {
     const auto& m = cache.studies()[static_cast<size_t>(s)];
-    FloatVolume onFinal = predictCachedStudy(net, cache, s, meta.patch, ic, device);
+    FloatVolume onFinal = predictCachedStudy(net, cache, s, ic.windowFor(meta.patch), ic, device);
     FloatVolume onRef = preprocess::toReference(onFinal, m.mapping, true);
     MaskVolume mask = metrics::binarize(onRef, o.infer.threshold, o.infer.minComponentVoxels);
     io::writeImage(outDir / eval::probFileName(m.id), onRef);

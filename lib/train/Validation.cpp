@@ -87,7 +87,7 @@ CurvePoint scoreStudies(model::UNet3d& net, const cache::CacheReader& reader, co
   std::vector<FloatVolume> maps;
   std::vector<MaskVolume> truths;
   for (int s : studies) {
-    maps.push_back(infer::predictCachedStudy(net, reader, s, patch, cfg, device));
+    maps.push_back(infer::predictCachedStudy(net, reader, s, cfg.windowFor(patch), cfg, device));
     truths.push_back(reader.readLabel(s));
   }
   CurvePoint best;

@@ -92,6 +92,26 @@ TEST(SettingsJson, IdentityLeavesOutOperationalFieldsOnly) {
   EXPECT_NE(config::identityHash(a), config::identityHash(b));
 }
 
+TEST(SettingsJson, SparseFieldsAreWrittenOnlyWhenSetSoOlderRunIdsStand) {
+  // [infer] window came after runs (and the shipped source models) were recorded: left at 0 it is absent
+  // from the JSON, so those runs keep their config hash; set, it is written and read back.
+  infer::InferConfig a, b;
+  EXPECT_FALSE(config::toJson(a).contains("window"));
+  EXPECT_FALSE(config::toJson(a, true).contains("window"));
+  b.window = {80, 96, 80};
+  const auto j = config::toJson(b);
+  ASSERT_TRUE(j.contains("window"));
+  EXPECT_EQ(j.at("window"), nlohmann::json({80, 96, 80}));
+  EXPECT_NE(config::identityHash(a), config::identityHash(b));
+  EXPECT_EQ(config::fromJson<infer::InferConfig>(j, "i.").window, b.window);
+  // An axis at 0 takes the training patch's size.
+  b.window = {0, 40, 0};
+  EXPECT_EQ(b.windowFor({24, 24, 16}), (Size3{24, 40, 16}));
+  b.window = {-1, 0, 0};
+  EXPECT_TRUE(anyHas(problemsOf([&] { b.validate("exp.toml: [infer] "); }),
+                     "exp.toml: [infer] window: expected sizes >= 0 (0: the training patch), got -1"));
+}
+
 TEST(SettingsJson, ReaderNamesEveryBadKeyTypeAndChoiceAtOnce) {
   const nlohmann::json j = {{"iterations", "many"},
                             {"optimizer", "rmsprop"},

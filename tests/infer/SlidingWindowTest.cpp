@@ -46,3 +46,19 @@ TEST(SlidingWindow, OverlappingWindowsCoverAVolumeLargerThanTheWindow) {
   auto small = infer::predictProbabilities(net, torch::randn({1, 10, 12, 8}), {16, 16, 16}, cfg, torch::kCPU);
   EXPECT_EQ(small.sizes(), (std::vector<int64_t>{10, 12, 8}));
 }
+
+TEST(SlidingWindow, AWindowLargerThanTheVolumeIsOnePassOverTheZeroPaddedVolume) {
+  // [infer] window as large as the volume (e.g. the cohort's grid): one forward pass over the volume
+  // padded with zeros up to the window, cropped back; no seams between windows.
+  torch::manual_seed(6);
+  model::UNet3d net(opts(1, 4, 3));
+  net->eval();
+  auto img = torch::randn({1, 10, 14, 9});
+  infer::InferConfig cfg;
+  cfg.overlap = 0.25;
+  auto p = infer::predictProbabilities(net, img, {12, 16, 12}, cfg, torch::kCPU);
+  torch::NoGradGuard ng;
+  auto padded = torch::constant_pad_nd(img, {0, 3, 0, 2, 0, 2}, 0.0).unsqueeze(0);
+  auto whole = torch::sigmoid(net->forward(padded))[0][0].slice(0, 0, 10).slice(1, 0, 14).slice(2, 0, 9);
+  EXPECT_TRUE(torch::allclose(p, whole, 1e-5, 1e-6));
+}
