@@ -7,7 +7,8 @@
 #                 `long`; installs Slurm for the cluster test)
 #   make test-long  build, then run the long tier (ctest -L long: checks that train a model)
 #   make demo     build, then run the three demo experiments on the built-in synthetic cohorts
-#                 (three repeats per cell)
+#   make demo-repeats  the demo with three repeats per cell (experiments/demo/three_repeats/);
+#                 after `make demo` only repeats 2 and 3 train
 #   make sources  build, then retrain the demo's shipped source models (experiments/demo/sources/)
 #                 from the built-in cohorts and update their files and hashes
 #   make bench    build, then run mstransfer_bench
@@ -40,7 +41,7 @@ BENCH_PACKAGES = python3-torch python3-nibabel python3-scipy python3-h5py
 
 PREFIX     ?= /usr/local
 
-.PHONY: deps deps-bench deps-slurm configure build test test-long demo sources bench install clean slurm-up slurm-down
+.PHONY: deps deps-bench deps-slurm configure build test test-long demo demo-repeats sources bench install clean slurm-up slurm-down
 
 deps:
 	@bash tools/install_deps.sh $(DEB_PACKAGES)
@@ -78,6 +79,10 @@ test-long: build
 demo: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target mstransfer
 	@bash tools/demo.sh $(BUILD)
+
+demo-repeats: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target mstransfer
+	@bash tools/demo.sh $(BUILD) experiments/demo/three_repeats
 
 # The demo's source models, rebuilt by their recipe (experiments/demo/sources/recipe.toml).
 sources: configure

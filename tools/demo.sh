@@ -2,7 +2,8 @@
 # make demo: the study's three comparisons end to end on the built-in
 # synthetic cohorts (CPU scale), then the tables. Rerunning continues where
 # an interrupted demo stopped; finished runs are not repeated.
-#   tools/demo.sh [BUILD] [EXPERIMENTS_DIR]   (default build, experiments/demo)
+#   tools/demo.sh [BUILD] [EXPERIMENTS_DIR]   (default build, experiments/demo;
+#   experiments/demo/three_repeats: three repeats per cell, reusing the demo's runs)
 set -euo pipefail
 BUILD="${1:-build}"
 DIR="${2:-experiments/demo}"

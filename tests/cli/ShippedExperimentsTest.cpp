@@ -1,9 +1,8 @@
 // Every experiment file that ships with the repository plans without an error (the checks
 // `mstransfer run --dry-run` makes before any work: settings, inheritance, data, sources and
-// their hashes), and the demo has three repeats in every cell.
+// their hashes), and the demo's three-repeats variant adds repeats to the demo's own runs.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <set>
 #include <sstream>
 
@@ -34,12 +33,12 @@ std::set<std::string> plannedRuns(const std::string& out) {
 }
 }  // namespace
 
-// The task files a user runs: the demo, the ablations and the paper's
+// The task files a user runs: the demo, its three-repeats variant, the ablations and the paper's
 // design. (base.toml files are only inherited; experiments/real needs ../shared.)
 TEST(ShippedExperiments, EveryTaskFilePlansWithoutAnError) {
   test::TempDir d("mst-shipped");
   int checked = 0;
-  for (const char* folder : {"demo", "ablations", "paper"})
+  for (const char* folder : {"demo", "demo/three_repeats", "ablations", "paper"})
     for (const auto& e : fs::directory_iterator(kExperiments / folder)) {
       if (e.path().extension() != ".toml" || e.path().filename() == "base.toml") continue;
       int code = -1;
@@ -48,21 +47,20 @@ TEST(ShippedExperiments, EveryTaskFilePlansWithoutAnError) {
       EXPECT_FALSE(plannedRuns(out).empty()) << e.path() << " plans no sweep run:\n" << out;
       ++checked;
     }
-  EXPECT_GE(checked, 10);  // 3 demo + 4 ablations + 3 paper
+  EXPECT_GE(checked, 13);  // 3 demo + 3 repeats + 4 ablations + 3 paper
 }
 
-// `make demo` trains three repeats of every cell (3 sizes x 2 arms), each repeat its own training
-// subset and seed: the comparisons' intervals then include the variation between training runs.
-TEST(ShippedExperiments, TheDemoTrainsThreeRepeatsOfEveryCell) {
+// Repeat 1 of each cell of the three-repeats variant is the demo's run (same id): after
+// `make demo`, `make demo-repeats` trains only repeats 2 and 3.
+TEST(ShippedExperiments, ThreeRepeatsExtendTheDemosRuns) {
   test::TempDir d("mst-repeats");
   for (const std::string task : {"flair", "new_lesions", "enhancement"}) {
-    int code = -1;
-    const std::string out = dryRun({kExperiments / "demo" / (task + ".toml")}, d, &code);
-    ASSERT_EQ(code, 0) << out;
-    EXPECT_EQ(plannedRuns(out).size(), 18u) << task << ":\n" << out;
-    std::map<std::string, int> perCell;  // "<arm>-n<size>" -> repeats
-    for (const auto& id : plannedRuns(out)) ++perCell[id.substr(0, id.find("-r"))];
-    EXPECT_EQ(perCell.size(), 6u) << task;
-    for (const auto& [cell, n] : perCell) EXPECT_EQ(n, 3) << task << ": " << cell;
+    int code1 = -1, code3 = -1;
+    const auto demo = plannedRuns(dryRun({kExperiments / "demo" / (task + ".toml")}, d, &code1));
+    const auto three = plannedRuns(dryRun({kExperiments / "demo" / "three_repeats" / (task + ".toml")}, d, &code3));
+    ASSERT_EQ(code1, 0);
+    ASSERT_EQ(code3, 0);
+    EXPECT_EQ(three.size(), 3 * demo.size()) << task;
+    for (const auto& id : demo) EXPECT_EQ(three.count(id), 1u) << task << ": the demo's run " << id << " is not reused";
   }
 }
