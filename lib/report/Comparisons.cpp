@@ -121,9 +121,9 @@ std::string verdictMarkdown(const ExperimentInfo& info, const std::vector<Compar
   int within = 0, defined = 0;
   for (const auto& c : cmps) {
     const double hw = halfWidth(c);
-    const bool wide = std::isfinite(hw) && hw > info.planHalfWidth + 1e-12;
-    defined += std::isfinite(hw);
-    within += std::isfinite(hw) && !wide;
+    const bool finite = std::isfinite(hw), wide = finite && hw > info.planHalfWidth + 1e-12;
+    defined += finite;
+    within += finite && !wide;
     const std::string h = decimals(hw) + (wide ? " (wide)" : "");
     md += "| " + std::to_string(c.size) + " | " + c.metric + " | " + c.ref + " - " + c.arm + " | " +
           fixed2(c.tl.meanDiff.value_or(NAN)) + " [" + fixed2(c.tl.low.value_or(NAN)) + ", " +

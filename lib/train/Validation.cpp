@@ -86,8 +86,9 @@ CurvePoint scoreStudies(model::UNet3d& net, const cache::CacheReader& reader, co
                         const torch::Device& device, const std::vector<int64_t>& minSizes, const std::string& metric) {
   std::vector<FloatVolume> maps;
   std::vector<MaskVolume> truths;
+  const Size3 window = cfg.windowFor(patch);
   for (int s : studies) {
-    maps.push_back(infer::predictCachedStudy(net, reader, s, cfg.windowFor(patch), cfg, device));
+    maps.push_back(infer::predictCachedStudy(net, reader, s, window, cfg, device));
     truths.push_back(reader.readLabel(s));
   }
   CurvePoint best;
